@@ -13,12 +13,26 @@ from typing import Any
 
 import yaml
 
-__all__ = ["files", "load_yaml"]
+__all__ = ["JsonDataLoader", "files", "load_yaml"]
+
+
+class JsonDataLoader(yaml.SafeLoader):
+    """Safe YAML loading that yields JSON data: unquoted dates and times stay strings.
+
+    The spec's files are JSON data written as YAML; YAML 1.1 would turn an unquoted
+    ``2026-03-01T09:30:00Z`` into a datetime, which JSON has not.
+    """
+
+
+JsonDataLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @cache
 def files() -> Path:
-    """The folder holding ``openapi/``, ``schema/``, ``xml/``, ``vocabulary/``, ``requirements/``."""
+    """The folder of the spec files: ``openapi/``, ``schema/``, ``xml/`` and the rest."""
     packaged = Path(__file__).parent / "files"
     if packaged.is_dir():
         return packaged
@@ -28,4 +42,4 @@ def files() -> Path:
 def load_yaml(relative: str) -> Any:
     """Parse one YAML (or JSON) file of the spec, named by its path below :func:`files`."""
     with (files() / relative).open(encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+        return yaml.load(stream, Loader=JsonDataLoader)  # noqa: S506 - a SafeLoader subclass
