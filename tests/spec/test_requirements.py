@@ -1,0 +1,126 @@
+"""The requirements catalogue is well formed and covers every behaviour the standard asks for."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ivoa_eb_spec import files, load_yaml
+from ivoa_eb_spec.requirements import Requirement, load_requirements, requirement
+
+REPO = Path(__file__).resolve().parents[2]
+BRIEF = REPO.parent / "shared" / "brief" / "requirements.md"
+ITEMS = range(1, 27)  # the 26 numbered behaviours of the seed list
+ID = re.compile(r"^(SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC)-[0-9]{2}$")
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> tuple[Requirement, ...]:
+    return load_requirements()
+
+
+def test_catalogue_validates_against_its_schema() -> None:
+    schema = load_yaml("requirements/requirements.schema.yaml")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = load_yaml("requirements/requirements.yaml")
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: e.json_path
+    )
+    assert not errors, "\n".join(f"{e.json_path}: {e.message}" for e in errors)
+
+
+def test_schema_rejects_a_broken_entry() -> None:
+    """Guards the schema itself: only a strict schema makes the validation test mean much."""
+    schema = load_yaml("requirements/requirements.schema.yaml")
+    good = load_yaml("requirements/requirements.yaml")["requirements"][0]
+    validator = jsonschema.Draft202012Validator(schema)
+    for broken in (
+        {**good, "level": "must"},
+        {**good, "id": "SVC-1"},
+        {**good, "covers": [27]},
+        {**good, "blackbox": "maybe"},
+        {**good, "source": "some-section-nobody-wrote"},
+        {**good, "extra": 1},
+    ):
+        assert not validator.is_valid({"version": "x", "requirements": [broken]}), broken
+
+
+def test_ids_are_unique_and_well_formed(catalogue: tuple[Requirement, ...]) -> None:
+    ids = [item.id for item in catalogue]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert all(ID.match(i) for i in ids), [i for i in ids if not ID.match(i)]
+
+
+def test_catalogue_size_is_plausible(catalogue: tuple[Requirement, ...]) -> None:
+    assert 55 <= len(catalogue) <= 100
+
+
+def test_every_seed_item_is_covered(catalogue: tuple[Requirement, ...]) -> None:
+    covered = {number for item in catalogue for number in item.covers}
+    assert set(ITEMS) - covered == set()
+    assert covered <= set(ITEMS)
+
+
+def test_seed_list_still_has_26_items() -> None:
+    """When the brief is at hand, confirm the 1..26 range this test file assumes."""
+    if not BRIEF.is_file():
+        pytest.skip(f"brief not present at {BRIEF}")
+    numbers = [int(m) for m in re.findall(r"^(\d+)\. ", BRIEF.read_text(encoding="utf-8"), re.M)]
+    assert numbers == list(ITEMS)
+
+
+def test_levels_are_rfc2119(catalogue: tuple[Requirement, ...]) -> None:
+    assert {item.level for item in catalogue} <= {"MUST", "SHOULD", "MAY"}
+    assert {"MUST", "SHOULD", "MAY"} <= {item.level for item in catalogue}
+
+
+def test_unobservable_requirements_say_why(catalogue: tuple[Requirement, ...]) -> None:
+    reason = re.compile(r"\b(not|nothing|cannot|internal|permission|only)\b", re.I)
+    missing = [i.id for i in catalogue if i.blackbox == "no" and not reason.search(i.how)]
+    assert not missing
+
+
+def test_aliases_are_never_mandatory(catalogue: tuple[Requirement, ...]) -> None:
+    """Decision 15: the conformance suite never requires the older spellings."""
+    aliased = [i for i in catalogue if i.source == "project-decision-15" or i.profile == "aliases"]
+    assert aliased
+    assert all(i.level != "MUST" for i in aliased), [i.id for i in aliased if i.level == "MUST"]
+
+
+@pytest.mark.parametrize(
+    ("status", "needle"),
+    [
+        ("404", "404"),
+        ("406", "406"),
+        ("409", "409"),
+        ("415", "415"),
+        ("422", "422"),
+        ("400", "400"),
+        ("5xx", "5xx"),
+    ],
+)
+def test_error_statuses_of_decision_5_are_recorded(
+    catalogue: tuple[Requirement, ...], status: str, needle: str
+) -> None:
+    assert any(i.source == "project-decision-5" and needle in i.statement for i in catalogue), (
+        status
+    )
+
+
+def test_decisions_8_and_13_are_recorded(catalogue: tuple[Requirement, ...]) -> None:
+    sources = {i.source for i in catalogue}
+    assert {"project-decision-8", "project-decision-13"} <= sources
+
+
+def test_lookup_by_id() -> None:
+    assert requirement("NEG-04").covers == (5,)
+    assert requirement("XML-01").profile == "xml"
+    assert requirement("SVC-01").core
+    with pytest.raises(KeyError, match="NOPE-01"):
+        requirement("NOPE-01")
+
+
+def test_catalogue_is_read_from_the_spec_files() -> None:
+    assert (files() / "requirements" / "requirements.yaml").is_file()
