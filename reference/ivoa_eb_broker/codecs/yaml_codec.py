@@ -1,0 +1,243 @@
+"""YAML reading and writing, hardened for documents from the network.
+
+The loader builds JSON values only: mappings with string keys, sequences, strings, integers,
+floats, booleans and null. Plain scalars resolve as in the JSON schema of YAML 1.2 (so
+``yes``, ``on`` and ``2026-01-01T00:00:00Z`` stay strings, as they are in JSON), any other
+tag (``!!python/object``, ``!!timestamp``, ``!!binary``, ``!!set`` ...) is refused, and so are
+duplicate keys, recursive aliases, more than a few aliases and alias expansion beyond a
+bound (the "billion laughs" bomb).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import BaseConstructor
+from yaml.events import AliasEvent, CollectionStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from .errors import DecodeError
+
+__all__ = ["MAX_ALIASES", "MAX_EXPANDED_NODES", "dump_yaml", "load_yaml"]
+
+#: Aliases allowed in one document: enough to reuse a block or two, too few for a bomb.
+MAX_ALIASES: Final = 16
+#: Nodes a document may have once its aliases are expanded.
+MAX_EXPANDED_NODES: Final = 100_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _YamlInputError(Exception):
+    """A document this loader refuses, with the reason."""
+
+
+class _JsonResolver(BaseResolver):
+    """Resolves plain scalars to the JSON types only (the JSON schema of YAML 1.2)."""
+
+
+#: Implicit types of plain scalars: YAML 1.2's JSON schema, with its common spellings.
+_IMPLICIT: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
+    (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    (_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+    (_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")),
+    (
+        _FLOAT,
+        re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+        list("-+.0123456789"),
+    ),
+)
+for _tag, _pattern, _first in _IMPLICIT:
+    _JsonResolver.add_implicit_resolver(_tag, _pattern, _first)
+
+
+class _BoundedComposer(Composer):
+    """Counts aliases and refuses recursive ones while the node graph is built."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._aliases = 0
+        self._open_anchors: set[str] = set()
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _YamlInputError(f"more than {MAX_ALIASES} aliases")
+            if event.anchor in self._open_anchors:
+                raise _YamlInputError(f"alias *{event.anchor} refers to a node that contains it")
+            return super().compose_node(parent, index)
+        anchor = event.anchor if isinstance(event, CollectionStartEvent) else None
+        if anchor is not None:
+            self._open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if anchor is not None:
+                self._open_anchors.discard(anchor)
+
+    @property
+    def used_aliases(self) -> bool:
+        return self._aliases > 0
+
+
+class _JsonConstructor(BaseConstructor):
+    """Builds JSON values; refuses other tags, duplicate keys and non-string keys."""
+
+    def construct_json_mapping(self, node: MappingNode) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise _YamlInputError(
+                    f"mapping key {key!r} is not a string (line {_line(key_node)})"
+                )
+            if key in result:
+                raise _YamlInputError(f"duplicate key {key!r} (line {_line(key_node)})")
+            result[key] = self.construct_object(value_node, deep=True)
+        return result
+
+    def construct_json_sequence(self, node: SequenceNode) -> list[Any]:
+        return [self.construct_object(child, deep=True) for child in node.value]
+
+    def construct_json_scalar(self, node: ScalarNode) -> Any:
+        value = node.value
+        if node.tag == _STR:
+            return value
+        if node.tag == _NULL:
+            if value not in ("", "~", "null", "Null", "NULL"):
+                raise _YamlInputError(f"{value!r} is not null (line {_line(node)})")
+            return None
+        if node.tag == _BOOL:
+            lowered = value.lower()
+            if lowered not in ("true", "false"):
+                raise _YamlInputError(f"{value!r} is not a boolean (line {_line(node)})")
+            return lowered == "true"
+        try:
+            return int(value) if node.tag == _INT else float(value)
+        except ValueError as error:
+            raise _YamlInputError(f"{value!r} is not a JSON number (line {_line(node)})") from error
+
+    def construct_refused(self, node: Node) -> Any:
+        raise _YamlInputError(
+            f"tag {node.tag} is not allowed (line {_line(node)}): JSON types only"
+        )
+
+
+for _tag in (_STR, _INT, _FLOAT, _BOOL, _NULL):
+    _JsonConstructor.add_constructor(_tag, _JsonConstructor.construct_json_scalar)
+_JsonConstructor.add_constructor(_SEQ, _JsonConstructor.construct_json_sequence)
+_JsonConstructor.add_constructor(_MAP, _JsonConstructor.construct_json_mapping)
+_JsonConstructor.add_constructor(None, _JsonConstructor.construct_refused)
+
+
+class _HardenedLoader(Reader, Scanner, Parser, _BoundedComposer, _JsonConstructor, _JsonResolver):
+    """PyYAML's pure-Python pipeline with the hardened composer, constructor and resolver."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _BoundedComposer.__init__(self)
+        _JsonConstructor.__init__(self)
+        _JsonResolver.__init__(self)
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
+    """Nodes in the tree an aliased graph stands for, computed without expanding it."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, SequenceNode):
+        size = 1 + sum(_expanded_size(child, sizes) for child in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
+def load_yaml(body: bytes) -> Any:
+    """The JSON value of a one-document YAML body, or :class:`DecodeError` saying why not."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DecodeError(
+            [("", f"the body is not UTF-8: {error.reason} at byte {error.start}")]
+        ) from None
+    try:
+        # The reader refuses control characters as soon as it is built: inside the try.
+        loader = _HardenedLoader(text)
+    except yaml.YAMLError as error:
+        raise DecodeError([("", f"YAML refused: {error}")]) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise _YamlInputError("the body holds no YAML document")
+        if loader.used_aliases and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise _YamlInputError(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes")
+        return loader.construct_document(node)
+    except _YamlInputError as error:
+        raise DecodeError([("", f"YAML refused: {error}")]) from None
+    except yaml.YAMLError as error:
+        raise DecodeError([("", f"YAML syntax error: {error}")]) from None
+    except RecursionError:
+        raise DecodeError([("", "YAML refused: nested too deeply")]) from None
+    finally:
+        loader.dispose()
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Block style, no anchors; strings that look like other types are quoted."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def represent_text(self, data: str) -> ScalarNode:
+        # A reader folds NEL and the Unicode line separators of an unquoted or single-quoted
+        # scalar into plain line breaks; double quotes carry them as escapes.
+        style = '"' if _FOLDED.search(data) else None
+        return self.represent_scalar(_STR, str(data), style=style)
+
+
+_FOLDED = re.compile("[\x85\u2028\u2029\r]")
+
+# A string that our loader would read as another type is quoted, as well as one that a
+# YAML 1.1 reader would (the dumper's own resolvers): so both read the string back.
+for _tag, _pattern, _first in _IMPLICIT:
+    _ReadableDumper.add_implicit_resolver(_tag, _pattern, _first)
+_ReadableDumper.add_representer(str, _ReadableDumper.represent_text)
+# Enum members that are strings (phases, levels) are written as their value.
+_ReadableDumper.add_multi_representer(str, _ReadableDumper.represent_text)
+
+
+def dump_yaml(document: Any) -> bytes:
+    """A readable YAML body of a JSON value: block style, keys in the document's order."""
+    text = yaml.dump(
+        document,
+        Dumper=_ReadableDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100,
+    )
+    return text.encode("utf-8")
