@@ -1,0 +1,83 @@
+"""The ``ivoa-eb-broker`` command: ``serve`` runs the broker with uvicorn.
+
+With no options at all it runs on its embedded defaults: port 8080 on 127.0.0.1, a SQLite
+file in the user data directory, the simulated platform. Each option overrides the same
+setting of the config file, which overrides the defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import config as configuration
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ivoa-eb-broker")
+def main() -> None:
+    """The reference IVOA ExecutionBroker.
+
+    Run `ivoa-eb-broker serve` to start a broker on http://127.0.0.1:8080/ with the
+    simulated platform; `ivoa-eb-broker defaults` prints every setting and its default.
+    """
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="TOML config file; its keys override the embedded "
+              "defaults (see `ivoa-eb-broker defaults`).")
+@click.option("--host", help="Address to listen on. [default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(0, 65535), help="TCP port. [default: 8080]")
+@click.option("--database", "database_url", metavar="URL",
+              help="SQLAlchemy URL, e.g. sqlite:///var/broker.sqlite or "
+                   "postgresql+psycopg://user@host/db. [default: a SQLite file in the user "
+                   "data directory]")
+@click.option("--public-url", metavar="URL",
+              help="Base of the URLs in answers, when the broker is behind a proxy. "
+                   "[default: each request's own base URL]")
+@click.option("--offers", "offer_count", type=click.IntRange(1), help="Most offers per "
+              "request. [default: 3]")
+@click.option("--offer-lifetime", type=click.FloatRange(min=0, min_open=True),
+              metavar="SECONDS", help="How long an offer stays OFFERED. [default: 300]")
+@click.option("--body-limit", type=click.IntRange(1), metavar="BYTES",
+              help="Largest request body accepted (413 beyond). [default: 1048576]")
+@click.option("--platform", help="Execution platform. [default: simulated]")
+@click.option("--log-format", type=click.Choice(["console", "json"]),
+              help="Log lines as key=value text or as JSON. [default: console]")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+              help="Least severe log level written. [default: info]")
+def serve(config_file: Path | None, **options: object) -> None:
+    """Serve the ExecutionBroker interface over HTTP until interrupted."""
+    import uvicorn
+
+    from .http import create_app
+
+    try:
+        settings = configuration.load(config_file, **options)
+    except configuration.ConfigError as problem:
+        raise click.UsageError(str(problem)) from None
+    configuration.configure_logging(settings.log_format, settings.log_level)
+    from .platforms import PlatformError
+
+    try:
+        app = create_app(settings)
+    except (ValueError, PlatformError, OSError) as problem:  # bad platform table, no engine
+        raise click.ClickException(str(problem)) from None
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        lifespan="on",
+    )
+
+
+@main.command()
+def defaults() -> None:
+    """Print the embedded default configuration (a valid config file)."""
+    from importlib import resources
+
+    click.echo(resources.files("ivoa_eb_broker").joinpath("defaults.toml").read_text("utf-8"))

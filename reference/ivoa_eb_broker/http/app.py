@@ -1,0 +1,125 @@
+"""The Starlette application: routes, error handlers, and the lifespan that runs the scheduler.
+
+:func:`create_app` wires the parts from a :class:`~ivoa_eb_broker.config.Config`; tests may
+pass their own platform (for instance a simulated platform with zero timings) or engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+
+import structlog
+from ivoa_eb_spec.iso8601 import parse_duration
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import platforms
+from ..config import Config
+from ..platforms import Platform
+from ..service.broker import Broker, Settings
+from ..service.errors import Problem
+from ..service.messages import error
+from ..service.scheduler import Scheduler
+from ..store import migrate, open_engine
+from . import docs, render, routes
+from .negotiation import answer_format
+
+log = structlog.get_logger("ivoa_eb_broker.http")
+
+
+def _http_problem(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 400)
+    detail = getattr(exc, "detail", "") or "error"
+    failure = Problem(
+        status,
+        str(detail),
+        [error("{method} {target}: {detail}", path="", method=request.method,
+               target=request.url.path[:200], detail=str(detail))],
+    )
+    try:
+        chosen = answer_format(request.headers.get("accept"))
+    except Problem:
+        chosen = None
+    return render.problem(failure, chosen)
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """The last resort: a generic body, no internals. Client input never gets here (the
+    tests fuzz the endpoints to show it); a bug does, and is logged."""
+    log.error("unexpected error", path=request.url.path, error=repr(exc))
+    body = (
+        "status: 500\ntitle: Internal Server Error\nmessages:\n"
+        "- level: ERROR\n  template: The service failed; the failure is logged\n"
+        "  values: {path: ''}\n  message: The service failed; the failure is logged\n"
+    )
+    return Response(body, status_code=500, media_type="application/yaml")
+
+
+def create_app(
+    config: Config,
+    *,
+    platform: Platform | None = None,
+    engine: Engine | None = None,
+    run_scheduler: bool = True,
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
+    """The broker as an ASGI app. The database is migrated here, before the first request."""
+    platform = platform or platforms.create(config.platform, config.platform_settings)
+    engine = engine or open_engine(config.database())
+    migrate(engine)
+    settings = Settings(
+        offer_count=config.offer_count,
+        offer_lifetime=timedelta(seconds=config.offer_lifetime),
+        default_duration=parse_duration(config.default_duration),
+    )
+    broker = Broker(engine, platform, settings, **({"clock": clock} if clock else {}))
+    scheduler = Scheduler(broker, platform, config.scheduler_interval, config.sweep_interval)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.get_running_loop().create_task(scheduler.run()) if run_scheduler else None
+        log.info("started", platform=platform.name, database=engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await scheduler.stop()
+            await platform.close()
+
+    route_list = [
+        Route("/", docs.index, methods=["GET"]),
+        Route("/docs", docs.swagger, methods=["GET"]),
+        Route("/openapi.yaml", docs.openapi_yaml, methods=["GET"]),
+        Route("/openapi.json", docs.openapi_json, methods=["GET"]),
+        Route("/health", routes.health, methods=["GET"]),
+        Route("/requests", routes.post_requests, methods=["POST"]),
+        Route("/direct", routes.post_direct, methods=["POST"]),
+        Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
+        Route("/sessions/{uuid}", routes.get_session, methods=["GET"]),
+        Route("/sessions/{uuid}", routes.post_session, methods=["POST"]),
+    ]
+    folder = docs.swagger_folder()
+    if folder is not None:
+        route_list.append(Mount("/docs/static", StaticFiles(directory=folder), name="swagger"))
+    app = Starlette(
+        routes=route_list,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_problem, Exception: _server_error},
+    )
+    app.state.context = routes.Context(broker, config.body_limit, config.public_url)
+    app.state.broker = broker
+    app.state.scheduler = scheduler
+    app.state.platform = platform
+    app.state.engine = engine
+    return app

@@ -1,0 +1,130 @@
+"""The five operations of the interface, plus the spec files and a health check.
+
+Each handler negotiates first (so that even its errors come in a type the client reads),
+reads the body within the size limit, hands the document to the service, and answers. A
+:class:`~ivoa_eb_broker.service.errors.Problem` anywhere becomes an ErrorResponse.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid as uuids
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..service import intake
+from ..service.broker import Broker
+from ..service.errors import Problem, not_found
+from ..service.messages import error
+from . import render
+from .body import read_body
+from .negotiation import Answer, answer_format, body_format
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the handlers share: the service, the body limit and the public base URL."""
+
+    broker: Broker
+    body_limit: int
+    public_url: str = ""
+
+    def base(self, request: Request) -> str:
+        """The base of absolute URLs in answers: configured, else the request's own."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return str(request.base_url).rstrip("/")
+
+
+Handler = Callable[[Request, Context, Answer], Awaitable[Response]]
+
+
+def negotiated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler: choose the answer type, and render any problem as an ErrorResponse."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        context: Context = request.app.state.context
+        chosen: Answer | None = None
+        try:
+            chosen = answer_format(request.headers.get("accept"))
+            return await handler(request, context, chosen)
+        except Problem as failure:
+            return render.problem(failure, chosen)
+
+    return endpoint
+
+
+def _uuid(request: Request, what: str) -> str:
+    text = request.path_params["uuid"]
+    try:
+        return str(uuids.UUID(text))
+    except ValueError:
+        raise not_found(
+            [error("There is no {what} with uuid {uuid}", path="", what=what, uuid=text[:100])]
+        ) from None
+
+
+async def _request_body(request: Request, context: Context) -> intake.Received:
+    declared = request.headers.get("content-type")
+    media_type = body_format(declared)
+    body = await read_body(request, context.body_limit)
+    return await anyio.to_thread.run_sync(
+        intake.request, body, media_type, (declared or str(media_type)).strip()
+    )
+
+
+@negotiated
+async def post_requests(request: Request, context: Context, chosen: Answer) -> Response:
+    received = await _request_body(request, context)
+    offerset = await context.broker.request(received)
+    base = context.base(request)
+    document = await context.broker.offerset(offerset, base)
+    return render.answer(
+        document, chosen, render.OFFERSET, headers={"Location": f"{base}/offersets/{offerset}"}
+    )
+
+
+@negotiated
+async def post_direct(request: Request, context: Context, chosen: Answer) -> Response:
+    received = await _request_body(request, context)
+    session = await context.broker.direct(received)
+    base = context.base(request)
+    document = await context.broker.session(session, base)
+    return render.answer(
+        document, chosen, render.SESSION, headers={"Location": f"{base}/sessions/{session}"}
+    )
+
+
+@negotiated
+async def get_offerset(request: Request, context: Context, chosen: Answer) -> Response:
+    uuid = _uuid(request, "offer set")
+    document = await context.broker.offerset(uuid, context.base(request))
+    return render.answer(document, chosen, render.OFFERSET)
+
+
+@negotiated
+async def get_session(request: Request, context: Context, chosen: Answer) -> Response:
+    uuid = _uuid(request, "session")
+    document = await context.broker.session(uuid, context.base(request))
+    return render.answer(document, chosen, render.SESSION)
+
+
+@negotiated
+async def post_session(request: Request, context: Context, chosen: Answer) -> Response:
+    uuid = _uuid(request, "session")
+    media_type = body_format(request.headers.get("content-type"))
+    body = await read_body(request, context.body_limit)
+    update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
+    await context.broker.update(uuid, update, warnings)
+    document = await context.broker.session(uuid, context.base(request))
+    return render.answer(document, chosen, render.SESSION)
+
+
+async def health(request: Request) -> Response:
+    """Liveness: answers without touching the database (the benchmark's ceiling)."""
+    return JSONResponse({"status": "ok"})

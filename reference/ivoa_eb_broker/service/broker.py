@@ -1,0 +1,90 @@
+"""The application service: requests become offers, offers become sessions, updates apply.
+
+:class:`Broker` joins the two halves, :class:`~.offers.Offers` (planning and holding) and
+:class:`~.sessions.Sessions` (reading, expiry, updates, the scheduler's steps), over one
+database, platform, clock, ledger cache and lock. Each operation is one database
+transaction run in a worker thread, so the event loop stays free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..platforms import Platform
+from . import documents
+from .context import Received, Settings, now
+from .errors import bad_request
+from .ledger_cache import LedgerCache
+from .messages import error
+from .offers import Offers
+from .sessions import ENUM_UPDATE, Sessions
+
+__all__ = ["Broker", "Received", "Settings"]
+
+
+class Broker:
+    """The broker's operations, independent of HTTP."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        platform: Platform,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        self.engine = engine
+        self.platform = platform
+        self.settings = settings or Settings()
+        self.clock = clock
+        self._cache = LedgerCache()
+        shared = (engine, platform, self.settings, clock, self._cache, asyncio.Lock())
+        self.offers = Offers(*shared)
+        self.sessions = Sessions(*shared)
+        # Reading and changing sessions, and the scheduler's steps, are the sessions' own.
+        self.offerset = self.sessions.offerset
+        self.session = self.sessions.session
+        self.update = self.sessions.update
+        self.sweep = self.sessions.sweep
+        self.advance = self.sessions.advance
+        self.note = self.sessions.note
+        self.active = self.sessions.active
+        self.row = self.sessions.row
+        self.booking = self.sessions.booking
+
+    @property
+    def on_accept(self) -> Callable[[str], None]:
+        return self.sessions.on_accept
+
+    @on_accept.setter
+    def on_accept(self, callback: Callable[[str], None]) -> None:
+        self.sessions.on_accept = callback
+
+    @property
+    def on_cancel(self) -> Callable[[str], Any]:
+        return self.sessions.on_cancel
+
+    @on_cancel.setter
+    def on_cancel(self, callback: Callable[[str], Any]) -> None:
+        self.sessions.on_cancel = callback
+
+    async def request(self, received: Received, count: int | None = None) -> str:
+        """Plan, hold and store offers for a request; the offer set's uuid."""
+        return await self.offers.request(received, count)
+
+    async def direct(self, received: Received) -> str:
+        """Plan one offer and accept it at once; the session's uuid. 400 if impossible."""
+        offerset = await self.request(received, count=1)
+        first = await self.offers.in_thread(self.offers.first_offer, offerset)
+        if first is None:
+            messages = await self.offers.in_thread(self.offers.messages, offerset)
+            raise bad_request(
+                [documents.message_document(m) for m in messages if m["level"] == "ERROR"]
+                or [error("The request cannot be run", path="")]
+            )
+        await self.update(first, {"kind": ENUM_UPDATE, "path": "phase", "value": "ACCEPTED"})
+        return first

@@ -1,0 +1,176 @@
+"""Reading a request or update body into a checked document, or into 400 messages with paths.
+
+Order matters and follows decision 15: parse (hardened codecs) → map alias kind URIs to
+canonical ones (each mapping noted in a WARN message) → validate against the spec's JSON
+Schema (the normative check; each error located by JSON Pointer) → build the pydantic model
+(which must agree; a disagreement is still a 400 with its path, never a 500).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ivoa_eb_spec.registry import validator
+from ivoa_eb_spec.vocabulary import canonical_kind
+from jsonschema import Draft202012Validator, ValidationError
+from pydantic import ValidationError as ModelError
+
+from ..codecs import DecodeError, MediaType, load_document
+from ..codecs.errors import problems_from_validation
+from ..model import ExecutionRequest, Update
+from .context import Received
+from .errors import bad_request
+from .messages import error, pointer, warn
+
+#: At most this many schema errors are reported: enough to fix a document, not a flood.
+MAX_ERRORS = 20
+REQUEST_SCHEMA = "execution-request.yaml"
+UPDATE_SCHEMA = "update.yaml"
+
+
+def _parse(body: bytes, media_type: MediaType, root: str) -> dict[str, Any]:
+    try:
+        document, found = load_document(body, media_type)
+    except DecodeError as problem:
+        raise bad_request(
+            [error("{problem}", path=p.path, problem=p.message) for p in problem.problems]
+        ) from None
+    except RecursionError:
+        raise bad_request([error("The document is nested too deeply", path="")]) from None
+    if found is not None and found != root:
+        raise bad_request(
+            [error("The root element is {found}; expected {root}", path="", found=found,
+                   root=root)]
+        )
+    return document
+
+
+def canonical(document: Any, where: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Replace alias kind URIs by canonical ones, in place; a WARN message for each."""
+    warnings: list[dict[str, Any]] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(document, where)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("kind")
+            if isinstance(kind, str):
+                found = canonical_kind(kind)
+                if found is not None and found != kind:
+                    node["kind"] = found
+                    warnings.append(
+                        warn(
+                            "The kind {alias} is an alias: use the canonical URI {canonical}",
+                            path=pointer((*path, "kind")),
+                            alias=kind,
+                            canonical=found,
+                        )
+                    )
+            stack.extend((value, (*path, key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, (*path, index)) for index, value in enumerate(node))
+    warnings.sort(key=lambda m: m["values"]["path"])
+    return warnings
+
+
+def _leaves(problem: ValidationError) -> Iterator[ValidationError]:
+    """The most telling errors under a ``oneOf``/``anyOf``: the branch matching the kind."""
+    if not problem.context:
+        yield problem
+        return
+    # Branches that failed only on the kind (not this branch) say nothing useful.
+    telling = [
+        e for e in problem.context
+        if not (e.validator in ("const", "not") and list(e.relative_path)[-1:] == ["kind"])
+    ]
+    if not telling:
+        yield problem
+        return
+    deepest = max(len(e.absolute_path) for e in telling)
+    for e in telling:
+        if len(e.absolute_path) == deepest:
+            yield from _leaves(e)
+
+
+def schema_errors(schema: Draft202012Validator, document: Any) -> list[dict[str, Any]]:
+    """Every JSON Schema error of ``document`` as a message naming its JSON Pointer."""
+    messages: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for top in sorted(schema.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        for problem in _leaves(top):
+            path = tuple(problem.absolute_path)
+            text = problem.message
+            if problem.validator == "additionalProperties" and isinstance(problem.instance, dict):
+                allowed = set(problem.schema.get("properties", {}))
+                extras = [k for k in problem.instance if k not in allowed]
+                for extra in extras:
+                    key = (pointer((*path, extra)), "unknown")
+                    if key not in seen:
+                        seen.add(key)
+                        messages.append(
+                            error("The field {field} is not allowed here", path=key[0],
+                                  field=str(extra))
+                        )
+                continue
+            if len(text) > 300:
+                text = text[:300] + "..."
+            key = (pointer(path), text)
+            if key in seen:
+                continue
+            seen.add(key)
+            messages.append(error("Invalid value at {path}: {problem}", path=key[0],
+                                  problem=text))
+            if len(messages) >= MAX_ERRORS:
+                return messages
+    return messages[:MAX_ERRORS]
+
+
+def request(body: bytes, media_type: MediaType, declared: str) -> Received:
+    """A request body as a checked, canonical document (or a 400 problem)."""
+    document = _parse(body, media_type, "offers-request")
+    warnings = canonical(document)
+    problems = schema_errors(validator(REQUEST_SCHEMA), document)
+    if problems:
+        raise bad_request(problems)
+    try:
+        ExecutionRequest.model_validate(document)
+    except ModelError as problem:
+        raise bad_request(
+            [error("{problem}", path=p.path, problem=p.message)
+             for p in problems_from_validation(problem, document)]
+        ) from None
+    return Received(
+        document=document,
+        warnings=warnings,
+        media_type=declared,
+        body=body.decode("utf-8", errors="replace"),
+    )
+
+
+def update(body: bytes, media_type: MediaType) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An update body as a checked document and its WARN messages (or a 400 problem).
+
+    The wrapped form ``{update: {...}}`` of older clients is accepted (decision 15).
+    """
+    document = _parse(body, media_type, "update")
+    warnings: list[dict[str, Any]] = []
+    if set(document) == {"update"} and isinstance(document["update"], dict):
+        document = document["update"]
+        warnings.append(
+            warn("The update is wrapped in an {wrapper} object: send the update itself",
+                 path="/update", wrapper="update")
+        )
+    warnings.extend(canonical(document))
+    problems = schema_errors(validator(UPDATE_SCHEMA), document)
+    if problems:
+        raise bad_request(problems)
+    try:
+        from pydantic import TypeAdapter
+
+        TypeAdapter(Update).validate_python(document)
+    except ModelError as problem:
+        raise bad_request(
+            [error("{problem}", path=p.path, problem=p.message)
+             for p in problems_from_validation(problem, document)]
+        ) from None
+    return document, warnings

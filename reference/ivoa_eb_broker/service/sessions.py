@@ -1,0 +1,308 @@
+"""Sessions after the offer: reading, expiry, client updates, and the scheduler's steps.
+
+Session rows carry a version; every write is a compare-and-set on it, so a client update
+and the scheduler can never overwrite each other's phase change (no lost update). Every
+phase change is decided by :mod:`~ivoa_eb_broker.core.lifecycle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..core import (
+    Event,
+    Phase,
+    UpdateNotAllowed,
+    client_update,
+    expiry_due,
+    is_terminal,
+    transition,
+)
+from ..store import repository as repo
+from ..store import transaction
+from . import documents
+from .context import Part
+from .errors import conflict, unprocessable
+from .ledger_cache import Change
+from .messages import error, info
+from .rows import iso, refused, session_document, stored, unknown
+
+PHASE_PATHS = ("phase", "/phase", "state", "/state")
+ENUM_UPDATE = "uri:enum-value-update"
+
+
+class Sessions(Part):
+    """GET /offersets, GET and POST /sessions, expiry, and the scheduler's phase changes."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        #: Called with a session uuid after it is accepted, so the scheduler starts at once.
+        self.on_accept: Callable[[str], None] = lambda _uuid: None
+        #: Called with a session uuid after a client cancelled it (the phase is CANCELLED).
+        self.on_cancel: Callable[[str], Any] = lambda _uuid: None
+
+    async def offerset(self, uuid: str, base: str) -> dict[str, Any]:
+        """The offer set as it is now, its offers with their current phases."""
+        await self._expire_due(offerset=uuid)
+        return await self.in_thread(self._read_offerset, uuid, base)
+
+    def _read_offerset(self, uuid: str, base: str) -> dict[str, Any]:
+        with transaction(self.engine) as connection:
+            row = repo.get_offerset(connection, uuid)
+            if row is None:
+                raise unknown("offer set", uuid)
+            sessions = repo.sessions_of(connection, uuid)
+            messages = repo.messages_of(connection, [uuid, *(s["uuid"] for s in sessions)])
+        offers = [session_document(s, base, messages[s["uuid"]]) for s in sessions]
+        return documents.offerset(
+            row["document"], url=f"{base}/offersets/{uuid}", offers=offers, messages=messages[uuid]
+        )
+
+    async def session(self, uuid: str, base: str) -> dict[str, Any]:
+        """The session as it is now (an offer past its ``expires`` is EXPIRED first)."""
+        await self._expire_due(session=uuid)
+        return await self.in_thread(self._read_session, uuid, base)
+
+    def _read_session(self, uuid: str, base: str) -> dict[str, Any]:
+        with transaction(self.engine) as connection:
+            row = repo.get_session(connection, uuid)
+            if row is None:
+                raise unknown("session", uuid)
+            messages = repo.messages_of(connection, [uuid])[uuid]
+        return session_document(row, base, messages)
+
+    async def _expire_due(self, *, session: str | None = None, offerset: str | None = None) -> None:
+        await self.in_thread(self._expire, session, offerset)
+
+    def _due(self, connection: Connection, session: str | None, offerset: str | None,
+             now: datetime) -> list[Mapping[str, Any]]:
+        if session is not None:
+            rows = [r for r in [repo.get_session(connection, session)] if r is not None]
+        elif offerset is not None:
+            rows = list(repo.sessions_of(connection, offerset))
+        else:
+            found = [repo.get_session(connection, u) for u in repo.stale_offers(connection, now)]
+            rows = [r for r in found if r is not None]
+        return [r for r in rows if expiry_due(Phase(r["phase"]), r["expires"], now)]
+
+    def _expire(self, session: str | None, offerset: str | None) -> int:
+        now = self.clock()
+        count = 0
+        # Look first without the write lock: almost every read finds nothing to expire.
+        with transaction(self.engine) as connection:
+            if not self._due(connection, session, offerset, now):
+                return 0
+        changes: list[Change] = []
+        before = 0
+        with transaction(self.engine, exclusive=True) as connection:
+            for row in self._due(connection, session, offerset, now):
+                phase = transition(Phase(row["phase"]), Event.EXPIRE)
+                if repo.update_session(
+                    connection, row["uuid"], row["version"], phase=str(phase), modified=now
+                ):
+                    repo.set_bookings(
+                        connection, "EXPIRED", session=row["uuid"], from_states=("HELD",)
+                    )
+                    changes.append(("release", row["uuid"]))
+                    repo.add_message(
+                        connection,
+                        row["uuid"],
+                        stored(info("The offer expired at {expires} without being accepted",
+                                     path="/expires", expires=iso(row["expires"]))),
+                    )
+                    count += 1
+            if changes:
+                before = self._changed(connection)
+        if changes:
+            self._cache.applied(before, changes)
+        return count
+
+    async def sweep(self) -> int:
+        """Mark every offer past its ``expires`` EXPIRED and release its hold."""
+        return await self.in_thread(self._expire, None, None)
+
+    async def update(
+        self, uuid: str, update: Mapping[str, Any], warnings: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """Apply a client update (already schema-valid and unwrapped) to a session; the
+        ``warnings`` of reading it (aliases, a wrapped update) are kept with the session."""
+        path = update.get("path")
+        if path not in PHASE_PATHS:
+            raise unprocessable(
+                [
+                    error(
+                        "The path {target} is not among this session's options: only the "
+                        "phase can be changed",
+                        path="/path",
+                        target=str(path),
+                    )
+                ]
+            )
+        if update.get("kind") not in (ENUM_UPDATE, "uri:string-value-update"):
+            raise unprocessable(
+                [
+                    error(
+                        "An update of kind {kind} does not match the option on the phase, "
+                        "which takes {expected}",
+                        path="/kind",
+                        kind=str(update.get("kind")),
+                        expected=ENUM_UPDATE,
+                    )
+                ]
+            )
+        requested = str(update.get("value"))
+        async with self._ledger_lock:
+            target = await self.in_thread(self._apply, uuid, requested, list(warnings))
+        if target is Phase.ACCEPTED:
+            self.on_accept(uuid)
+        elif target is Phase.CANCELLED:
+            result = self.on_cancel(uuid)
+            if asyncio.iscoroutine(result):
+                await result
+
+    def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]]) -> Phase:
+        for _attempt in range(5):
+            # Expiry first, in its own transaction: an offer past its expires is EXPIRED
+            # (and stays so) even though the update that found it is refused.
+            self._expire(uuid, None)
+            now = self.clock()
+            changes: list[Change] = []
+            with transaction(self.engine, exclusive=True) as connection:
+                row = repo.get_session(connection, uuid)
+                if row is None:
+                    raise unknown("session", uuid)
+                current = Phase(row["phase"])
+                if expiry_due(current, row["expires"], now):
+                    continue
+                try:
+                    target = client_update(current, requested)
+                except UpdateNotAllowed as refusal:
+                    raise refused(refusal, row) from None
+                if not repo.update_session(
+                    connection, uuid, row["version"], phase=str(target), modified=now
+                ):
+                    continue  # written meanwhile (the scheduler): read again, decide again
+                note = {
+                    Phase.ACCEPTED: "The offer was accepted",
+                    Phase.REJECTED: "The offer was rejected",
+                    Phase.CANCELLED: "The session was cancelled by the client",
+                }[target]
+                for warning in warnings:
+                    repo.add_message(connection, uuid, stored(warning))
+                repo.add_message(connection, uuid, stored(info(note, path="/phase")))
+                if target is Phase.ACCEPTED:
+                    changes = self._accept(connection, row, now)
+                else:
+                    state = "REJECTED" if target is Phase.REJECTED else "RELEASED"
+                    repo.set_bookings(connection, state, session=uuid)
+                    changes = [("release", uuid)]
+                before = self._changed(connection)
+            self._cache.applied(before, changes)
+            return target
+        raise conflict([error("The session changed while the update was applied: retry",
+                              path="")])
+
+    def _accept(
+        self, connection: Connection, row: Mapping[str, Any], now: datetime
+    ) -> list[Change]:
+        """Commit the offer's booking, reject its siblings; the changes to the bookings."""
+        booking = repo.booking_of(connection, row["uuid"])
+        if booking is None or booking["state"] != "HELD":
+            raise conflict([error("The offer no longer holds its resources", path="/phase")])
+        repo.set_bookings(
+            connection, "COMMITTED", session=row["uuid"], from_states=("HELD",), expires=None
+        )
+        changes: list[Change] = [("commit", row["uuid"])]
+        for sibling in repo.sessions_of(connection, row["offerset"]):
+            if sibling["uuid"] == row["uuid"] or sibling["phase"] != Phase.OFFERED:
+                continue
+            phase = transition(Phase.OFFERED, Event.SIBLING_ACCEPTED)
+            if repo.update_session(
+                connection, sibling["uuid"], sibling["version"], phase=str(phase), modified=now
+            ):
+                repo.set_bookings(connection, "REJECTED", session=sibling["uuid"])
+                changes.append(("release", sibling["uuid"]))
+                repo.add_message(
+                    connection,
+                    sibling["uuid"],
+                    stored(info("Rejected because its sibling offer {sibling} was accepted",
+                                 path="/phase", sibling=row["uuid"])),
+                )
+        return changes
+
+    def advance(
+        self,
+        uuid: str,
+        event: Event,
+        *,
+        message: dict[str, Any] | None = None,
+        handle: str | None = None,
+        connectors: list[dict[str, Any]] | None = None,
+        release: bool = False,
+    ) -> Phase | None:
+        """Apply a broker event to a session (compare-and-set); the new phase, or None if
+        the session's phase no longer allows it (a client cancelled meanwhile)."""
+        now = self.clock()
+        for _attempt in range(5):
+            released = False
+            with transaction(self.engine, exclusive=True) as connection:
+                row = repo.get_session(connection, uuid)
+                if row is None or is_terminal(Phase(row["phase"])):
+                    return None
+                try:
+                    target = transition(Phase(row["phase"]), event)
+                except Exception:
+                    return None
+                changes: dict[str, Any] = {"phase": str(target), "modified": now}
+                if handle is not None:
+                    changes["handle"] = handle
+                if connectors is not None:
+                    document = dict(row["document"])
+                    document["connectors"] = connectors
+                    changes["document"] = document
+                if not repo.update_session(connection, uuid, row["version"], **changes):
+                    continue
+                if message is not None:
+                    repo.add_message(connection, uuid, stored(message))
+                if release or is_terminal(target):
+                    released = repo.set_bookings(connection, "RELEASED", session=uuid) > 0
+                    before = self._changed(connection) if released else 0
+            if released:
+                self._cache.applied(before, [("release", uuid)])
+            return target
+        return None
+
+    def note(self, uuid: str, message: dict[str, Any], **changes: Any) -> None:
+        """Add a message to a session (and optionally change its document's connectors)."""
+        with transaction(self.engine, exclusive=True) as connection:
+            row = repo.get_session(connection, uuid)
+            if row is None:
+                return
+            if changes.get("connectors") is not None:
+                document = dict(row["document"])
+                document["connectors"] = changes["connectors"]
+                repo.update_session(connection, uuid, row["version"], document=document)
+            repo.add_message(connection, uuid, stored(message))
+
+    def active(self) -> list[Mapping[str, Any]]:
+        """Sessions the scheduler must drive (accepted and not ended)."""
+        with transaction(self.engine) as connection:
+            return list(
+                repo.sessions_in(
+                    connection,
+                    ["ACCEPTED", "WAITING", "PREPARING", "AVAILABLE", "RUNNING", "RELEASING"],
+                )
+            )
+
+    def row(self, uuid: str) -> Mapping[str, Any] | None:
+        with transaction(self.engine) as connection:
+            return repo.get_session(connection, uuid)
+
+    def booking(self, uuid: str) -> Mapping[str, Any] | None:
+        with transaction(self.engine) as connection:
+            return repo.booking_of(connection, uuid)

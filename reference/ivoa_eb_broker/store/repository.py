@@ -1,0 +1,179 @@
+"""Reading and writing the broker's rows. Every function takes an open transaction.
+
+The service decides what to write; these functions only know the tables. Nothing here is
+SQLite-specific: the same statements run on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
+
+from .schema import bookings, ledger_locks, messages, offersets, sessions
+
+# --- offer sets --------------------------------------------------------------------------
+
+
+def insert_offerset(connection: Connection, **row: Any) -> None:
+    connection.execute(insert(offersets).values(**row))
+
+
+def get_offerset(connection: Connection, uuid: str) -> RowMapping | None:
+    return connection.execute(select(offersets).where(offersets.c.uuid == uuid)).mappings().first()
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def insert_session(connection: Connection, **row: Any) -> None:
+    connection.execute(insert(sessions).values(version=1, **row))
+
+
+def get_session(connection: Connection, uuid: str) -> RowMapping | None:
+    return connection.execute(select(sessions).where(sessions.c.uuid == uuid)).mappings().first()
+
+
+def sessions_of(connection: Connection, offerset: str) -> Sequence[RowMapping]:
+    query = select(sessions).where(sessions.c.offerset == offerset).order_by(sessions.c.position)
+    return connection.execute(query).mappings().all()
+
+
+def sessions_in(connection: Connection, phases: Iterable[str]) -> Sequence[RowMapping]:
+    query = select(sessions).where(sessions.c.phase.in_(list(phases))).order_by(sessions.c.created)
+    return connection.execute(query).mappings().all()
+
+
+def stale_offers(connection: Connection, now: datetime) -> Sequence[str]:
+    """Sessions still OFFERED at or after their ``expires``."""
+    query = select(sessions.c.uuid).where(
+        sessions.c.phase == "OFFERED", sessions.c.expires <= now
+    )
+    return connection.execute(query).scalars().all()
+
+
+def update_session(connection: Connection, uuid: str, version: int, **changes: Any) -> bool:
+    """Write ``changes`` if the row is still at ``version``; False if someone else wrote it.
+
+    This compare-and-set is what makes a lost update impossible even without a lock: a
+    writer that read an older version must read again and decide again.
+    """
+    result = connection.execute(
+        update(sessions)
+        .where(sessions.c.uuid == uuid, sessions.c.version == version)
+        .values(version=version + 1, **changes)
+    )
+    return result.rowcount == 1
+
+
+# --- bookings ----------------------------------------------------------------------------
+
+
+def insert_booking(connection: Connection, **row: Any) -> None:
+    connection.execute(insert(bookings).values(**row))
+
+
+def set_bookings(
+    connection: Connection,
+    state: str,
+    *,
+    session: str | None = None,
+    offerset: str | None = None,
+    from_states: Iterable[str] = ("HELD", "COMMITTED"),
+    **changes: Any,
+) -> int:
+    """Move the live bookings of a session (or of a whole offer set) to ``state``."""
+    where = [bookings.c.state.in_(list(from_states))]
+    if session is not None:
+        where.append(bookings.c.session == session)
+    if offerset is not None:
+        where.append(bookings.c.offerset == offerset)
+    result = connection.execute(update(bookings).where(*where).values(state=state, **changes))
+    return result.rowcount
+
+
+def live_bookings(
+    connection: Connection, now: datetime, start: datetime, end: datetime
+) -> Sequence[RowMapping]:
+    """Bookings that still take capacity (COMMITTED, or HELD and not past their expiry)
+    and overlap ``[start, end)``: all the planner needs to see, however long the history."""
+    query = select(bookings).where(
+        bookings.c.end > start,
+        bookings.c.start < end,
+        or_(
+            bookings.c.state == "COMMITTED",
+            and_(
+                bookings.c.state == "HELD",
+                or_(bookings.c.expires.is_(None), bookings.c.expires > now),
+            ),
+        ),
+    )
+    return connection.execute(query).mappings().all()
+
+
+def all_bookings(connection: Connection) -> Sequence[RowMapping]:
+    return connection.execute(select(bookings).order_by(bookings.c.id)).mappings().all()
+
+
+def booking_of(connection: Connection, session: str) -> RowMapping | None:
+    query = select(bookings).where(bookings.c.session == session)
+    return connection.execute(query).mappings().first()
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+def add_message(connection: Connection, owner: str, item: Mapping[str, Any]) -> None:
+    connection.execute(
+        insert(messages).values(
+            owner=owner,
+            time=item["time"],
+            level=item["level"],
+            template=item["template"],
+            values=dict(item.get("values", {})),
+            message=item["message"],
+        )
+    )
+
+
+def messages_of(connection: Connection, owners: Iterable[str]) -> dict[str, list[RowMapping]]:
+    wanted = list(owners)
+    found: dict[str, list[RowMapping]] = {owner: [] for owner in wanted}
+    if not wanted:
+        return found
+    query = select(messages).where(messages.c.owner.in_(wanted)).order_by(messages.c.id)
+    for row in connection.execute(query).mappings():
+        found[row["owner"]].append(row)
+    return found
+
+
+# --- locking -----------------------------------------------------------------------------
+
+
+def lock_ledger(connection: Connection, platform: str) -> int:
+    """Serialise check-and-hold between processes; the ledger's current generation.
+
+    Locks the platform's row in ``ledger_locks`` until the transaction ends
+    (``SELECT ... FOR UPDATE`` on PostgreSQL). On SQLite the transaction was begun
+    IMMEDIATE, which already holds the database's write lock, and ``FOR UPDATE`` is not
+    emitted.
+    """
+    query = select(ledger_locks.c.generation).where(ledger_locks.c.platform == platform)
+    generation = connection.execute(query.with_for_update()).scalar_one_or_none()
+    if generation is None:
+        connection.execute(insert(ledger_locks).values(platform=platform, generation=0))
+        generation = connection.execute(query.with_for_update()).scalar_one()
+    return int(generation)
+
+
+def bump_generation(connection: Connection, platform: str) -> int:
+    """Record a change to the bookings; the generation before it."""
+    before = lock_ledger(connection, platform)
+    connection.execute(
+        update(ledger_locks)
+        .where(ledger_locks.c.platform == platform)
+        .values(generation=before + 1)
+    )
+    return before
