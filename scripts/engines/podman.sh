@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install podman and start its Docker-compatible API on a unix socket (default /tmp/podman.sock),
+# with a tiny local image localhost/busybox:test built from busybox-static (no registry needed).
+# Idempotent. Needs root. Recipe: ../../../shared/brief/environment.md (the project's brief).
+set -euo pipefail
+SOCK="${EB_PODMAN_SOCK:-/tmp/podman.sock}"
+export DEBIAN_FRONTEND=noninteractive
+
+# busybox-static, not a dynamic busybox (Debian's `busybox`): the image has no libc.
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v curl >/dev/null \
+    || ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
+  apt-get update -qq
+  apt-get install -y -qq podman runc busybox-static curl >/dev/null
+fi
+mkdir -p /etc/containers
+# crun cannot run in this kernel's cgroup mode, and the default ulimits are not permitted.
+printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' > /etc/containers/containers.conf
+
+if ! podman image exists localhost/busybox:test; then
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp"
+  cp /bin/busybox "$root/bin/"
+  (cd "$root/bin" && for c in sh echo sleep cat ls wget awk mkdir cp test env true false head tail wc; do ln -sf busybox "$c"; done)
+  tar -C "$root" -cf "$root.tar" .
+  podman import -q "$root.tar" localhost/busybox:test >/dev/null
+  rm -rf "$root" "$root.tar"
+fi
+
+if ! curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
+  rm -f "$SOCK"
+  nohup podman system service --time=0 "unix://$SOCK" >/tmp/podman-service.log 2>&1 &
+  for _ in $(seq 1 50); do
+    curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
+curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null && echo "podman API ready at unix://$SOCK"
