@@ -1,0 +1,102 @@
+"""Semantic checks of every offer against the request that produced it (see ``semantics``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from .. import semantics
+from ..context import Context, judge, skipped
+from ..model import Outcome
+from . import check
+from .common import yes_offer_set
+
+QUANTITIES = {"OFF-08": "cores", "OFF-09": "memory", "OFF-10": "storage", "OFF-11": "duration"}
+
+
+@check(
+    "off.minimums",
+    list(QUANTITIES),
+    "Offers meet every requested minimum (cores, memory, storage, duration)",
+)
+def minimums(ctx: Context) -> Iterator[Outcome]:
+    found = yes_offer_set(ctx, "sized")
+    if found is None:
+        yield skipped("the broker answered NO to the sized request: no offer to compare")
+        return
+    for requirement, aspect in QUANTITIES.items():
+        problems = [
+            f"offer #{i}: {p}"
+            for i, offer in enumerate(found.offers)
+            for p in semantics.minimum_problems(found.request, offer, (aspect,))
+        ]
+        yield judge(
+            problems,
+            f"{len(found.offers)} offer(s) meet the requested {aspect}",
+            found.answer.evidence,
+            requirements=(requirement,),
+        )
+
+
+@check("off.maximums", ["OFF-14"], "Offers do not exceed a requested maximum")
+def maximums(ctx: Context) -> Iterator[Outcome]:
+    found = yes_offer_set(ctx, "sized")
+    if found is None:
+        yield skipped("the broker answered NO to the sized request: no offer to compare")
+        return
+    problems = [
+        f"offer #{i}: {p}"
+        for i, offer in enumerate(found.offers)
+        for p in semantics.maximum_problems(found.request, offer)
+    ]
+    yield judge(problems, "no offer exceeds a requested maximum", found.answer.evidence)
+
+
+@check(
+    "time.start-window",
+    ["TIME-07", "TIME-08"],
+    "Every offer starts inside the requested window, in one slot",
+)
+def start_window(ctx: Context) -> Iterator[Outcome]:
+    found = yes_offer_set(ctx, "sized")
+    if found is None:
+        yield skipped("the broker answered NO to the sized request: no offer to compare")
+        return
+    problems = []
+    for index, offer in enumerate(found.offers):
+        problems += [f"offer #{index}: {p}" for p in semantics.start_problems(found.request, offer)]
+    slot = [p for p in problems if "not one instant" in p or "no schedule" in p]
+    yield judge(
+        slot,
+        "each offer states one start instant or window",
+        found.answer.evidence,
+        requirements=("TIME-08",),
+    )
+    yield judge(
+        problems,
+        "each offer starts inside the requested window",
+        found.answer.evidence,
+        requirements=("TIME-07",),
+    )
+
+
+@check("off.expires", ["OFF-17"], "Offers expire in the future")
+def expires(ctx: Context) -> Iterator[Outcome]:
+    found = yes_offer_set(ctx)
+    if found is None:
+        yield skipped("the broker answered NO to the baseline request: no offer to look at")
+        return
+    now = datetime.now(UTC)
+    date = found.answer.headers.get("date")
+    if date:
+        try:
+            now = min(now, parsedate_to_datetime(date))
+        except (TypeError, ValueError):
+            pass
+    problems = [
+        f"offer #{i}: {p}"
+        for i, offer in enumerate(found.offers)
+        for p in semantics.expiry_problems(offer, now)
+    ]
+    yield judge(problems, "every offer expires in the future", found.answer.evidence)

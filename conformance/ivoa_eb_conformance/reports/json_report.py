@@ -1,0 +1,27 @@
+"""The JSON report: one entry per requirement, with verdict, reason, checks and evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..runner import RunResult
+
+
+def as_dict(result: RunResult) -> dict[str, Any]:
+    return {
+        "suite": "ivoa-eb-conformance",
+        "url": result.url,
+        "level": result.options.level,
+        "started": result.started.isoformat(),
+        "finished": result.finished.isoformat(),
+        "counts": result.counts(),
+        "exit_code": result.exit_code,
+        "checks_run": [c.id for c in result.checks],
+        "suite_errors": result.suite_errors,
+        "requirements": [verdict.to_dict() for verdict in result.verdicts],
+    }
+
+
+def render_json(result: RunResult) -> str:
+    return json.dumps(as_dict(result), indent=2, ensure_ascii=False)

@@ -1,0 +1,141 @@
+"""Runs selected checks against a broker and turns their outcomes into verdicts."""
+
+from __future__ import annotations
+
+import fnmatch
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from . import codec
+from .context import Context, Options
+from .http import BrokerUnreachable, ForeignOriginError
+from .model import Check, Evidence, Outcome, Requirement, Status, Verdict, level_rank
+from .verdicts import aggregate, failing
+
+Progress = Callable[[Check, list[Outcome]], None]
+
+
+class BrokerProtocolError(RuntimeError):
+    """An answer too broken to continue a check (the check fails with this message)."""
+
+    def __init__(self, message: str, *evidence: Evidence) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+
+
+@dataclass
+class RunResult:
+    url: str
+    options: Options
+    started: datetime
+    finished: datetime
+    checks: list[Check]
+    outcomes: list[Outcome]
+    verdicts: list[Verdict]
+    suite_errors: list[str] = field(default_factory=list)
+
+    def failures(self) -> list[Verdict]:
+        return failing(self.verdicts, level_rank(self.options.level.upper()))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures() else 0
+
+    def counts(self) -> dict[str, int]:
+        counts = {str(s): 0 for s in Status}
+        for verdict in self.verdicts:
+            counts[str(verdict.status)] += 1
+        return counts
+
+
+def _matches(check: Check, patterns: Iterable[str]) -> bool:
+    names = (check.id, check.layer, *check.requirements)
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns for name in names)
+
+
+def select(checks: Sequence[Check], chosen: Sequence[str], dropped: Sequence[str]) -> list[Check]:
+    """Checks whose id, layer or a requirement id matches a ``chosen`` glob, minus ``dropped``."""
+    kept = [c for c in checks if not chosen or _matches(c, chosen)]
+    return [c for c in kept if not _matches(c, dropped)]
+
+
+def _complete(check: Check, outcome: Outcome) -> Outcome:
+    requirements = outcome.requirements or check.requirements
+    stray = set(requirements) - set(check.requirements)
+    if stray:
+        raise ValueError(f"check {check.id} reported on {sorted(stray)}, which it does not declare")
+    return Outcome(check.id, requirements, outcome.status, outcome.message, outcome.evidence)
+
+
+def run_check(check: Check, ctx: Context) -> tuple[list[Outcome], str | None]:
+    """Run one check; returns its outcomes and, if the suite itself broke, a description."""
+    if ctx.remaining() <= 0:
+        return [
+            Outcome(check.id, check.requirements, Status.SKIPPED, "time budget exhausted")
+        ], None
+    try:
+        outcomes = [_complete(check, o) for o in check.run(ctx)]
+    except BrokerUnreachable as error:
+        return [
+            Outcome(
+                check.id,
+                check.requirements,
+                Status.FAIL,
+                f"broker did not answer: {error}",
+                (error.evidence,),
+            )
+        ], None
+    except ForeignOriginError as error:
+        return [Outcome(check.id, check.requirements, Status.FAIL, str(error))], None
+    except (BrokerProtocolError, codec.DecodeError) as error:
+        evidence = getattr(error, "evidence", ()) or tuple(ctx.client.log[-1:])
+        return [Outcome(check.id, check.requirements, Status.FAIL, str(error), evidence)], None
+    except Exception as error:  # a defect of the suite: never blame the broker for it
+        detail = "".join(traceback.format_exception(error)[-3:]).strip()
+        return [
+            Outcome(
+                check.id,
+                check.requirements,
+                Status.SKIPPED,
+                f"suite error ({type(error).__name__}: {error})",
+            )
+        ], f"{check.id}: {detail}"
+    if not outcomes:
+        outcomes = [
+            Outcome(check.id, check.requirements, Status.SKIPPED, "the check reported nothing")
+        ]
+    return outcomes, None
+
+
+def run(
+    options: Options,
+    checks: Sequence[Check],
+    requirements: Sequence[Requirement],
+    *,
+    context: Context | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    ctx = context or Context(options)
+    started = datetime.now(UTC)
+    outcomes: list[Outcome] = []
+    errors: list[str] = []
+    try:
+        for item in checks:
+            if item.layer == "schemathesis":
+                ctx.release_offers()
+            found, error = run_check(item, ctx)
+            outcomes.extend(found)
+            if error:
+                errors.append(error)
+            if progress:
+                progress(item, found)
+    finally:
+        ctx.release_offers()
+        if context is None:
+            ctx.client.close()
+    verdicts = aggregate(requirements, outcomes)
+    return RunResult(
+        options.url, options, started, datetime.now(UTC), list(checks), outcomes, verdicts, errors
+    )
