@@ -15,7 +15,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml spec/pyproject.toml reference/pyproject.toml conformance/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./spec -e './reference[docker]' -e ./conformance
+	$(BIN)/python -m pip install --quiet -e ./spec -e './reference[docker,postgresql]' -e ./conformance
 	$(BIN)/python -m pip install --quiet --group dev
 	touch $(STAMP)
 
@@ -24,6 +24,14 @@ serve: venv
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The rendered specification, in site/: mermaid fetched from npm (once), the reference broker's
+# answers to the examples and its conformance verdicts recorded in build/, then mkdocs.
+docs: venv
+	bash scripts/docs/fetch_mermaid.sh
+	$(BIN)/python scripts/docs/capture_answers.py
+	$(BIN)/python scripts/docs/run_conformance.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: venv
 	$(BIN)/ruff check spec reference conformance tests
