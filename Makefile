@@ -23,7 +23,7 @@ serve: venv
 	$(BIN)/ivoa-eb-broker serve
 
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The rendered specification, in site/: mermaid fetched from npm (once), the reference broker's
 # answers to the examples and its conformance verdicts recorded in build/, then mkdocs.
