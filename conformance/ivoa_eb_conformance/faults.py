@@ -1,9 +1,10 @@
 """Hooks for fault injection: put a rewriting layer between the suite and a broker.
 
 A faulty broker is a correct one (the reference broker, say) whose answers are rewritten on
-the way back. ``RewritingTransport`` does that inside the suite's own HTTP client, which is
-enough for every check but the schemathesis layer (it has its own client: put an HTTP proxy
-in front of the broker for that one)::
+the way back (and, where a fault is about what the broker makes of a request, whose requests
+are rewritten on the way in: ``before``). ``RewritingTransport`` does that inside the suite's
+own HTTP client, which is enough for every check but the schemathesis layer (it has its own
+client: put an HTTP proxy in front of the broker for that one)::
 
     transport = RewritingTransport(documents(lambda request, doc: drop_expires(doc)))
     context = Context(options, BrokerClient(options.url, transport=transport))
@@ -20,16 +21,27 @@ import httpx
 from . import codec
 
 Rewrite = Callable[[httpx.Request, httpx.Response], httpx.Response]
+#: Changes a request before it is forwarded (may change it in place and return it).
+Before = Callable[[httpx.Request], httpx.Request]
 
 
 class RewritingTransport(httpx.BaseTransport):
     """Forwards each request to ``inner`` and passes the response through ``rewrite``."""
 
-    def __init__(self, rewrite: Rewrite, inner: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        rewrite: Rewrite,
+        inner: httpx.BaseTransport | None = None,
+        *,
+        before: Before | None = None,
+    ) -> None:
         self.rewrite = rewrite
+        self.before = before
         self.inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.before is not None:
+            request = self.before(request)
         response = self.inner.handle_request(request)
         response.read()
         return self.rewrite(request, response)
@@ -69,9 +81,10 @@ class RewritingProxy:
     is passed on, so a broker that builds its URLs from it names the proxy, not itself.
     """
 
-    def __init__(self, upstream: str, rewrite: Rewrite) -> None:
+    def __init__(self, upstream: str, rewrite: Rewrite, *, before: Before | None = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.rewrite = rewrite
+        self.before = before
         self._server: Any = None
         self._thread: Any = None
 
@@ -86,6 +99,8 @@ class RewritingProxy:
 
         proxy = self
         client = httpx.Client(timeout=30.0, follow_redirects=False)
+        # Forward the client's headers as they are: no Accept of httpx's own (``*/*``).
+        client.headers.pop("accept", None)
 
         class Handler(BaseHTTPRequestHandler):
             def _forward(self) -> None:
@@ -95,11 +110,20 @@ class RewritingProxy:
                 request = client.build_request(
                     self.command, proxy.upstream + self.path, headers=headers, content=body
                 )
+                if proxy.before is not None:
+                    request = proxy.before(request)
                 response = client.send(request)
                 response.read()
                 response = proxy.rewrite(request, response)
                 self.send_response(response.status_code)
-                skipped = ("content-length", "transfer-encoding", "connection", "content-encoding")
+                skipped = (
+                    "content-length",
+                    "transfer-encoding",
+                    "connection",
+                    "content-encoding",
+                    "date",  # send_response writes its own Date and Server
+                    "server",
+                )
                 for name, value in response.headers.items():
                     if name.lower() not in skipped:
                         self.send_header(name, value)

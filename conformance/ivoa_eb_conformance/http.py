@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -58,6 +59,9 @@ class Answer:
 
     response: httpx.Response
     evidence: Evidence
+    #: When the answer arrived (the suite's clock): checks judging times use this, not the
+    #: moment they run, since a memoised answer may be judged much later.
+    received: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def status(self) -> int:
@@ -107,6 +111,9 @@ class BrokerClient:
             transport=self.transport,
             headers={"User-Agent": "ivoa-eb-conformance"},
         )
+        # httpx sends ``Accept: */*`` unless told otherwise; ``accept=None`` must mean no
+        # Accept header at all (NEG-07 is about that case, NEG-08 about ``*/*``).
+        self._client.headers.pop("accept", None)
 
     def close(self) -> None:
         self._client.close()

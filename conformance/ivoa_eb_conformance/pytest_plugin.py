@@ -30,6 +30,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--eb-select", action="append", default=[], help="Glob of check or requirement ids to run."
     )
     group.addoption(
+        "--eb-deselect",
+        action="append",
+        default=[],
+        help="Glob of check or requirement ids to leave out.",
+    )
+    group.addoption(
+        "--eb-header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="Extra header on every request to the broker (e.g. credentials).",
+    )
+    group.addoption(
         "--eb-no-schemathesis", action="store_true", help="Leave out the schemathesis layer."
     )
 
@@ -45,10 +58,18 @@ class _Session:
     def __init__(self, config: pytest.Config) -> None:
         from .context import Context, Options
 
+        headers = {}
+        for value in config.getoption("--eb-header"):
+            name, sep, content = value.partition(":")
+            if not sep or not name.strip():
+                raise pytest.UsageError(f"--eb-header {value!r} is not 'Name: value'")
+            headers[name.strip()] = content.strip()
         self.options = Options(
             url=config.getoption("--eb-url"),
             time_budget=config.getoption("--eb-time-budget"),
             select=tuple(config.getoption("--eb-select")),
+            deselect=tuple(config.getoption("--eb-deselect")),
+            headers=headers,
             schemathesis=not config.getoption("--eb-no-schemathesis"),
         )
         self.context: Context = Context(self.options)
@@ -59,7 +80,7 @@ class _Session:
         from .checks import all_checks
         from .runner import select
 
-        checks = select(all_checks(), self.options.select, ())
+        checks = select(all_checks(), self.options.select, self.options.deselect)
         if not self.options.schemathesis:
             checks = [c for c in checks if c.layer != "schemathesis"]
         parent = _Container.from_parent(session, name="ivoa-eb-conformance")

@@ -387,7 +387,19 @@ class Interpreter:
         return max(0.0, (end - now).total_seconds()) + SLOT_SLACK
 
     def _do_pause(self, step: dict[str, Any]) -> None:
-        time.sleep(min(float(step.get("seconds", 1)), max(self.ctx.remaining(), 0)))
+        """Sleep ``seconds``, or (``within: expires`` or ``schedule``) until an offer's
+        expiry or the end of its slot, without reading it meanwhile."""
+        within = step.get("within")
+        if within in ("expires", "schedule"):
+            wait = self._deadline_of(self._offer(step), within)
+            if wait > self.ctx.remaining():
+                raise StepSkipped(
+                    f"waiting until {within} takes {wait:.0f} s, beyond the remaining time "
+                    f"budget ({self.ctx.remaining():.0f} s)"
+                )
+        else:
+            wait = min(float(step.get("seconds", 1)), max(self.ctx.remaining(), 0))
+        time.sleep(max(wait, 0.0))
 
     def _do_require(self, step: dict[str, Any]) -> None:
         name = step.get("of", "offerset")

@@ -133,6 +133,44 @@ def offered_window(offer: Doc) -> iso8601.StartWindow | None:
     return iso8601.parse_start(text) if isinstance(text, str) else None
 
 
+def slot_problems(offers: Iterable[Doc]) -> list[str]:
+    """Each offer describes one time slot (TIME-08): one start instant or one start window,
+    one duration; different slots are different offers (sessions with their own uuids)."""
+    problems = []
+    slots: dict[str, tuple[int, Any]] = {}
+    for index, offer in enumerate(offers):
+        text = _get(offer, "schedule", "available", "start")
+        if text is None:
+            problems.append(f"offer #{index} has no schedule.available.start: no time slot")
+        elif not isinstance(text, str):
+            problems.append(
+                f"offer #{index}: schedule.available.start is {type(text).__name__} {text!r}, "
+                "not one instant or one start window (several slots in one offer)"
+            )
+        else:
+            try:
+                iso8601.parse_start(text)
+            except iso8601.TimeFormatError as error:
+                problems.append(
+                    f"offer #{index}: schedule.available.start {text!r} is not one instant or "
+                    f"one start window: {error}"
+                )
+        duration = _get(offer, "schedule", "available", "duration")
+        if duration is not None and not isinstance(duration, str):
+            problems.append(
+                f"offer #{index}: schedule.available.duration is {duration!r}, not one duration"
+            )
+        uuid = _get(offer, "meta", "uuid")
+        if isinstance(uuid, str):
+            if uuid in slots and slots[uuid][1] != text:
+                problems.append(
+                    f"offers #{slots[uuid][0]} and #{index} share uuid {uuid} but start at "
+                    f"{slots[uuid][1]!r} and {text!r}: two slots of one session"
+                )
+            slots.setdefault(uuid, (index, text))
+    return problems
+
+
 def start_problems(request: Doc, offer: Doc) -> list[str]:
     """The offer's start lies inside the requested start window (one slot, fully inside)."""
     text = _get(offer, "schedule", "available", "start")

@@ -92,3 +92,26 @@ def test_credentials_given_as_headers_are_sent_but_never_reported() -> None:
     assert sent == ["Bearer secret"]
     assert broker.log[0].request_headers["Authorization"] == "<redacted>"
     assert broker.log[0].response_headers["set-cookie"] == "<redacted>"
+
+
+def test_no_accept_means_no_accept_header_at_all() -> None:
+    """NEG-07 is about a request without Accept; httpx would send ``*/*`` on its own."""
+    seen: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers)
+        return httpx.Response(200, json={})
+
+    broker = client(handler)
+    broker.get("offersets/x", accept=None)
+    broker.get("offersets/x", accept="*/*")
+    assert "accept" not in seen[0]
+    assert seen[1]["accept"] == "*/*"
+
+
+def test_each_answer_knows_when_it_arrived() -> None:
+    from datetime import UTC, datetime
+
+    before = datetime.now(UTC)
+    answer = client(lambda request: httpx.Response(200, json={})).get("x")
+    assert before <= answer.received <= datetime.now(UTC)

@@ -177,3 +177,20 @@ def test_every_shipped_case_uses_only_known_actions_documents_and_expectations()
             assert step["do"] in ACTIONS, case.id
             assert set(step.get("expect", {})) <= set(EXPECTATIONS), case.id
             assert step.get("document", "baseline") in documents, case.id
+
+
+def test_a_pause_until_expiry_beyond_the_budget_skips_instead_of_sleeping() -> None:
+    steps = [
+        {"do": "request", "document": "baseline", "expect": {"status": 200, "result": "YES"}},
+        {"do": "pause", "offer": 0, "within": "expires"},
+        {
+            "do": "update",
+            "offer": 0,
+            "phase": "ACCEPTED",
+            "expect": {"status": 409},
+            "verifies": ["LIFE-09"],
+        },
+    ]
+    found = run_case(FakeBroker(), steps, ("LIFE-09",))
+    assert found["LIFE-09"].status is Status.SKIPPED
+    assert "beyond the remaining time budget" in found["LIFE-09"].message

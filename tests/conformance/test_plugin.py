@@ -46,6 +46,8 @@ def test_checks_run_as_pytest_items_against_a_broker(reference_broker: str, tmp_
         f"--eb-url={reference_broker}",
         "--eb-select=svc.*",
         "--eb-select=case.reject-*",
+        "--eb-deselect=svc.direct",
+        "--eb-header=X-Conformance-Test: plugin",
         "--eb-no-schemathesis",
         "-q",
         "-rA",
@@ -56,3 +58,4 @@ def test_checks_run_as_pytest_items_against_a_broker(reference_broker: str, tmp_
         or "svc.post-requests" in done.stdout
     )
     assert " passed" in done.stdout
+    assert "svc.direct" not in done.stdout

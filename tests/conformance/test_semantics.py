@@ -158,3 +158,30 @@ def test_result_and_offers_agree(doc: dict, ok: bool) -> None:
 )
 def test_transitions_follow_the_state_machine(phases: list[str], ok: bool) -> None:
     assert (semantics.transition_problems(phases) == []) is ok
+
+
+def _slot(start: object, uuid: str = "u") -> dict[str, object]:
+    return {"meta": {"uuid": uuid}, "schedule": {"available": {"start": start}}}
+
+
+def test_one_instant_or_one_window_is_one_slot() -> None:
+    offers = [_slot("2030-06-01T09:00:00Z", "a"), _slot("2030-06-01T09:00:00Z/PT1H", "b")]
+    assert semantics.slot_problems(offers) == []
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        ["2030-06-01T09:00:00Z/PT1H", "2030-06-02T09:00:00Z/PT1H"],
+        "R2/2030-06-01T09:00:00Z/PT1H",
+        None,
+    ],
+)
+def test_several_slots_or_none_in_one_offer_are_reported(start: object) -> None:
+    offer = _slot(start) if start is not None else {"meta": {"uuid": "u"}}
+    assert semantics.slot_problems([offer])
+
+
+def test_two_starts_under_one_uuid_are_two_slots_of_one_session() -> None:
+    offers = [_slot("2030-06-01T09:00:00Z", "same"), _slot("2030-06-02T09:00:00Z", "same")]
+    assert "two slots of one session" in semantics.slot_problems(offers)[0]

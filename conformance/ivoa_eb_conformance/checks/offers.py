@@ -66,9 +66,8 @@ def start_window(ctx: Context) -> Iterator[Outcome]:
     problems = []
     for index, offer in enumerate(found.offers):
         problems += [f"offer #{index}: {p}" for p in semantics.start_problems(found.request, offer)]
-    slot = [p for p in problems if "not one instant" in p or "no schedule" in p]
     yield judge(
-        slot,
+        semantics.slot_problems(found.offers),
         "each offer states one start instant or window",
         found.answer.evidence,
         requirements=("TIME-08",),
@@ -87,7 +86,7 @@ def expires(ctx: Context) -> Iterator[Outcome]:
     if found is None:
         yield skipped("the broker answered NO to the baseline request: no offer to look at")
         return
-    now = datetime.now(UTC)
+    now = min(datetime.now(UTC), found.answer.received)
     date = found.answer.headers.get("date")
     if date:
         try:
