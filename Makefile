@@ -34,7 +34,7 @@ docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: venv
-	$(BIN)/ruff check spec reference conformance tests
+	$(BIN)/ruff check spec reference conformance tests docs/hooks scripts benchmarks
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis
