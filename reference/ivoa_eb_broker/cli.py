@@ -43,7 +43,10 @@ def main() -> None:
               metavar="SECONDS", help="How long an offer stays OFFERED. [default: 300]")
 @click.option("--body-limit", type=click.IntRange(1), metavar="BYTES",
               help="Largest request body accepted (413 beyond). [default: 1048576]")
-@click.option("--platform", help="Execution platform. [default: simulated]")
+@click.option("--platform", metavar="NAME",
+              help="Execution platform: the one [[platforms]] table of that name, or else "
+                   "the engine of [platform] name (simulated, docker, slurm). A config file "
+                   "fronts several platforms with [[platforms]] tables. [default: simulated]")
 @click.option("--log-format", type=click.Choice(["console", "json"]),
               help="Log lines as key=value text or as JSON. [default: console]")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),

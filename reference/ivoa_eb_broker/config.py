@@ -9,6 +9,7 @@ have and do not.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,22 @@ import platformdirs
 
 class ConfigError(ValueError):
     """The configuration is not usable; the message names the key."""
+
+
+#: The families of kinds a platform declares it supports (``kinds`` of a platform table).
+ROUTED_FAMILIES = ("executable", "compute", "volume", "storage", "data")
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """One platform of the broker: its unique ``name`` (in logs, messages and the store), the
+    engine that runs it (``type``: a registered platform or ``package.module:factory``), the
+    kind URIs it is offered for (``None``: the platform's own list) and its settings table."""
+
+    name: str
+    type: str
+    kinds: frozenset[str] | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,15 @@ class Config:
     log_level: str = "info"
     platform: str = "simulated"
     platform_settings: Mapping[str, Any] = field(default_factory=dict)
+    #: The ``[[platforms]]`` tables; empty: the one platform of ``[platform]``.
+    platforms: tuple[PlatformConfig, ...] = ()
+
+    def platform_configs(self) -> tuple[PlatformConfig, ...]:
+        """Every platform the broker fronts, in config order (the first is the default for
+        sessions stored before there were several)."""
+        if self.platforms:
+            return self.platforms
+        return (PlatformConfig(self.platform, self.platform, None, dict(self.platform_settings)),)
 
     def database(self) -> str:
         """The database URL, defaulting to a SQLite file in the user data directory."""
@@ -89,7 +115,7 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and type."""
     values: dict[str, Any] = {}
     for section, table in tables.items():
-        if section == "platform":
+        if section in ("platform", "platforms"):
             continue
         if not isinstance(table, Mapping):
             raise ConfigError(f"[{section}]: expected a table")
@@ -104,9 +130,72 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
         _take(values, "platform", key, value)
     name = values.get("platform", "simulated")
     settings = platform.get(name, {})
-    config = Config(**values, platform_settings=dict(settings))
+    several = platforms_of(tables.get("platforms", []))
+    config = Config(**values, platform_settings=dict(settings), platforms=several)
     _check(config)
     return config
+
+
+def platforms_of(tables: Any) -> tuple[PlatformConfig, ...]:
+    """The ``[[platforms]]`` array of tables, checked: a clear error naming the key."""
+    if not isinstance(tables, list) or not all(isinstance(t, Mapping) for t in tables):
+        raise ConfigError("[[platforms]]: expected an array of tables ([[platforms]] ...)")
+    found: list[PlatformConfig] = []
+    for index, table in enumerate(tables, start=1):
+        where = f"[[platforms]] #{index}"
+        unknown = sorted(set(table) - {"name", "type", "kinds", "settings"})
+        if unknown:
+            raise ConfigError(f"{where} {unknown[0]}: unknown setting "
+                              "(known: name, type, kinds, settings)")
+        name = table.get("name")
+        if not isinstance(name, str) or not _PLATFORM_NAME.fullmatch(name):
+            raise ConfigError(f"{where} name: expected a name of letters, digits, '.', '_', "
+                              f"'-' or ':' (at most 64), got {name!r}")
+        where = f"[[platforms]] #{index} ({name})"
+        if any(p.name == name for p in found):
+            raise ConfigError(f"{where} name: {name!r} is used by another platform")
+        engine = table.get("type", name)
+        if not isinstance(engine, str) or not engine:
+            raise ConfigError(f"{where} type: expected a platform name, got {engine!r}")
+        _check_type(where, engine)
+        kinds = None
+        if "kinds" in table:
+            kinds = _kinds(where, table["kinds"])
+        settings = table.get("settings", {})
+        if not isinstance(settings, Mapping):
+            raise ConfigError(f"{where} settings: expected a table ([platforms.settings])")
+        found.append(PlatformConfig(name, engine, kinds, dict(settings)))
+    return tuple(found)
+
+
+_PLATFORM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def _check_type(where: str, engine: str) -> None:
+    from .platforms import known
+
+    if ":" not in engine and engine not in known():
+        raise ConfigError(f"{where} type: unknown platform {engine!r}; known: "
+                          f"{', '.join(sorted(known()))} (or package.module:factory)")
+
+
+def _kinds(where: str, value: Any) -> frozenset[str]:
+    from ivoa_eb_spec.vocabulary import canonical_kind, load_kinds
+
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} kinds: expected a non-empty list of kind URIs")
+    families = {kind.uri: kind.family for kind in load_kinds()}
+    kinds = set()
+    for uri in value:
+        canonical = canonical_kind(uri)
+        if canonical is None:
+            raise ConfigError(f"{where} kinds: {uri!r} is not a kind URI of the vocabulary "
+                              "(spec/vocabulary/kinds.yaml)")
+        if families[canonical] not in ROUTED_FAMILIES:
+            raise ConfigError(f"{where} kinds: {uri!r} is a {families[canonical]} kind; a "
+                              f"platform declares {', '.join(ROUTED_FAMILIES)} kinds")
+        kinds.add(canonical)
+    return frozenset(kinds)
 
 
 def _take(values: dict[str, Any], section: str, key: str, value: Any) -> None:
@@ -134,6 +223,9 @@ def _check(config: Config) -> None:
         raise ConfigError("[offers] lifetime: must be more than 0 seconds")
     if config.log_format not in ("console", "json"):
         raise ConfigError("[logging] format: 'console' or 'json'")
+    names = [p.name for p in config.platform_configs()]
+    if len(set(names)) != len(names):
+        raise ConfigError("[[platforms]] name: every platform needs its own name")
 
 
 def load(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config:
@@ -143,14 +235,26 @@ def load(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config
     if path is not None:
         try:
             with open(path, "rb") as stream:
-                tables = merge(tables, tomllib.load(stream))
+                read = tomllib.load(stream)
         except OSError as error:
             raise ConfigError(f"cannot read config file {path}: {error.strerror}") from error
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"config file {path}: {error}") from error
+        if "platforms" in read and "platform" in read:
+            raise ConfigError("[platform]: give either [platform] (one platform) or "
+                              "[[platforms]] tables (several), not both")
+        tables = merge(tables, read)
     given = {key: value for key, value in overrides.items() if value is not None}
     if "platform" in given:  # the platform's own table follows its name
-        tables = merge(tables, {"platform": {"name": given.pop("platform")}})
+        chosen = given.pop("platform")
+        listed = tables.get("platforms")
+        if isinstance(listed, list) and any(
+                isinstance(t, Mapping) and t.get("name") == chosen for t in listed):
+            # --platform NAME with [[platforms]]: only the platform of that name.
+            tables = {**tables, "platforms": [t for t in listed if t.get("name") == chosen]}
+        else:
+            tables = {k: v for k, v in tables.items() if k != "platforms"}
+            tables = merge(tables, {"platform": {"name": chosen}})
     config = from_tables(tables)
     if given:
         fields = {**config.__dict__, **given}

@@ -26,6 +26,7 @@ from ..config import Config
 from ..platforms import Platform
 from ..service.broker import Broker, Settings
 from ..service.errors import Problem
+from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
 from ..store import migrate, open_engine
@@ -63,6 +64,21 @@ def _server_error(request: Request, exc: Exception) -> Response:
     return Response(body, status_code=500, media_type="application/yaml")
 
 
+def _fleet(config: Config) -> Fleet:
+    """The platforms of the config, each built by its factory (a clear error if unknown)."""
+    if not config.platforms:  # the single form: named like the platform itself
+        made = platforms.create(config.platform, config.platform_settings)
+        return Fleet([Member(made.name, made)])
+    members = []
+    for table in config.platforms:
+        try:
+            built = platforms.create(table.type, table.settings)
+        except ValueError as problem:  # name the platform table, not only the engine's
+            raise ValueError(f"[[platforms]] {table.name} settings: {problem}") from None
+        members.append(Member(table.name, built, table.kinds))
+    return Fleet(members)
+
+
 def create_app(
     config: Config,
     *,
@@ -71,8 +87,12 @@ def create_app(
     run_scheduler: bool = True,
     clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
-    """The broker as an ASGI app. The database is migrated here, before the first request."""
-    platform = platform or platforms.create(config.platform, config.platform_settings)
+    """The broker as an ASGI app. The database is migrated here, before the first request.
+
+    The broker fronts ``platform`` when given (a platform, or a :class:`Fleet` of named
+    ones), else the platforms of the config: ``[[platforms]]``, or the one ``[platform]``.
+    """
+    fleet = Fleet.of(platform) if platform is not None else _fleet(config)
     engine = engine or open_engine(config.database())
     migrate(engine)
     settings = Settings(
@@ -80,13 +100,14 @@ def create_app(
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
         default_duration=parse_duration(config.default_duration),
     )
-    broker = Broker(engine, platform, settings, **({"clock": clock} if clock else {}))
-    scheduler = Scheduler(broker, platform, config.scheduler_interval, config.sweep_interval)
+    broker = Broker(engine, fleet, settings, **({"clock": clock} if clock else {}))
+    scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         task = asyncio.get_running_loop().create_task(scheduler.run()) if run_scheduler else None
-        log.info("started", platform=platform.name, database=engine.url.render_as_string())
+        log.info("started", platforms=[m.name for m in fleet],
+                 database=engine.url.render_as_string())
         try:
             yield
         finally:
@@ -95,7 +116,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await scheduler.stop()
-            await platform.close()
+            for member in fleet:
+                await member.platform.close()
 
     route_list = [
         Route("/", docs.index, methods=["GET"]),
@@ -120,6 +142,7 @@ def create_app(
     app.state.context = routes.Context(broker, config.body_limit, config.public_url)
     app.state.broker = broker
     app.state.scheduler = scheduler
-    app.state.platform = platform
+    app.state.platform = fleet.default.platform
+    app.state.platforms = {m.name: m.platform for m in fleet}
     app.state.engine = engine
     return app

@@ -1,6 +1,9 @@
 """Execution platforms behind one small interface (:mod:`.base`), chosen by config.
 
-``[platform] name`` picks the platform; its settings are the ``[platform.NAME]`` table.
+``[platform] name`` picks the platform; its settings are the ``[platform.NAME]`` table. A
+broker fronting several platforms lists ``[[platforms]]`` tables instead, each with a
+``name``, the engine as ``type``, optional ``kinds`` and its ``settings`` table (routing by
+kind: :mod:`ivoa_eb_broker.service.fleet`).
 Engines shipped here register below with :func:`register` (a factory taking that table,
 imported only when chosen); a platform from elsewhere is named ``package.module:factory``.
 """
@@ -32,6 +35,7 @@ __all__ = [
     "RunState",
     "Status",
     "create",
+    "known",
     "register",
 ]
 
@@ -65,6 +69,11 @@ def _docker(table: Mapping[str, Any]) -> Platform:
 register("simulated", _simulated)
 register("slurm", _slurm)
 register("docker", _docker)
+
+
+def known() -> frozenset[str]:
+    """The names of the registered platforms (usable as ``type`` in config)."""
+    return frozenset(_factories)
 
 
 def create(name: str, table: Mapping[str, Any]) -> Platform:

@@ -13,7 +13,7 @@ Contract shared by every method:
   (wrap blocking client libraries with ``anyio.to_thread.run_sync``).
 - A failure the broker should record raises :class:`PlatformError` with a message a user
   can read. Any other exception is treated the same way, but logged as a platform bug.
-- ``prepare``, ``cancel`` and ``release`` must be idempotent: after a broker restart the
+- ``hold``, ``prepare``, ``cancel`` and ``release`` must be idempotent: after a broker restart the
   scheduler resumes a session from its persisted phase and may repeat the step it was in.
 - ``start`` returns a *handle*: a string the broker persists and hands back to ``poll`` and
   ``cancel``, possibly after a restart, so it must identify the job on its own (a container
@@ -146,6 +146,15 @@ class Platform(abc.ABC):
         in this set. Data and storage kinds are judged by :meth:`check`.
         """
 
+    def resource_kinds(self) -> frozenset[str] | None:
+        """The canonical compute, volume, storage and data kind URIs this platform provides;
+        ``None`` (the default): any kind the broker knows, judged by :meth:`check`.
+
+        A broker fronting several platforms offers a request only on the platforms that
+        support every kind in it (an operator can narrow the list in config).
+        """
+        return None
+
     @abc.abstractmethod
     def capacity(self) -> Capacity:
         """The total resources bookable at one instant.
@@ -163,6 +172,16 @@ class Platform(abc.ABC):
         resources permitting". Examples: an image that cannot be pulled, a data location
         that is unreachable, a privileged container on a platform that refuses them. It is
         called before the ledger lock is taken, may be slow-ish, and must change nothing.
+        """
+
+    async def hold(self, job: Job) -> None:  # noqa: B027 - optional hook, empty by default
+        """The client accepted the offer: hold its slot on the platform now, from the booked
+        ``start`` for ``duration_s`` with the booked sizes, if the platform can (a batch
+        system queues the job). A :class:`PlatformError` fails the session at once.
+
+        Called once at accept time, but possibly again after a restart, so idempotent;
+        :meth:`release` undoes it (it is called for a session that was held and never
+        prepared, too). Nothing by default: most platforms have nothing to hold ahead.
         """
 
     @abc.abstractmethod

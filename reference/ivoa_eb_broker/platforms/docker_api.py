@@ -42,6 +42,8 @@ SINGULARITY = K + "executable/singularity-container.yaml"
 NOTEBOOK = K + "executable/jupyter-notebook.yaml"
 SIMPLE_DATA = K + "data/simple-data-resource.yaml"
 SIMPLE_STORAGE = K + "storage/simple-storage-resource.yaml"
+SIMPLE_COMPUTE = K + "compute/simple-compute-resource.yaml"
+SIMPLE_VOLUME = K + "volume/simple-volume-mount.yaml"
 CONNECTOR_KIND = "https://www.ivoa.net/std/ExecutionBroker/v1.0/connectors/docker-port"
 LABEL = "org.ivoa.executionbroker.session"
 GIB = 1 << 30
@@ -175,6 +177,9 @@ class DockerApiPlatform(Platform):
 
     def supported_kinds(self) -> frozenset[str]:
         return frozenset({DOCKER})
+
+    def resource_kinds(self) -> frozenset[str]:
+        return frozenset({SIMPLE_COMPUTE, SIMPLE_VOLUME, SIMPLE_STORAGE, SIMPLE_DATA})
 
     def timings(self) -> tuple[timedelta, timedelta]:
         s = self.settings

@@ -2,10 +2,13 @@
 
 - Capacity is what Slurm says the partition's usable nodes have (``sinfo``), bounded by
   config; a request larger than the largest node gets a reason, since a job runs on one node.
-- An accepted session holds its slot in Slurm when it is prepared: the batch job is submitted
-  with ``--begin`` at the booked start, ``--time``, ``--cpus-per-task`` and ``--mem`` equal to
-  the booking; with ``hold = "reservation"`` an advance reservation for the booked cores and
-  window is created first and the job submitted into it (see docs/howto/deploy-slurm.md).
+- An accepted session holds its slot in Slurm from the moment it is accepted (:meth:`hold`,
+  the broker's accept-time hook): the batch job is submitted *held* (``--hold``) with
+  ``--begin`` at the booked start, ``--time``, ``--cpus-per-task`` and ``--mem`` equal to the
+  booking, so ``squeue`` lists it PENDING until its start. At the booked start, once
+  :meth:`prepare` has staged its data, :meth:`start` releases it (``scontrol release``).
+  With ``hold = "reservation"`` an advance reservation for the booked cores and window is
+  created first and the job submitted into it (see docs/howto/deploy-slurm.md).
 - The job runs a fixed wrapper script (``job.sh``) whose arguments are the runtime command
   (``podman run ...`` for a docker container, ``apptainer run ...`` for a singularity
   container): user text only ever travels as separate arguments, never through a shell.
@@ -15,6 +18,10 @@
 - Storage is a directory per session under ``work_dir`` (shared with the nodes): each named
   storage resource is ``<work_dir>/<uuid>/storage/<name>``, mounted where the compute
   resource's volumes say. ``release`` removes it (``keep_storage`` keeps the storage).
+- A data resource (``simple-data-resource`` over http or https) is downloaded by the broker
+  into ``<work_dir>/<uuid>/data/<name>/`` while the session prepares (size- and time-limited,
+  public addresses only unless allowed, see :mod:`.staging`), and copied onto the storage
+  resource it is placed on; a volume may mount it (read-only by default).
 
 The handle is ``slurm:<job id>:<session uuid>``: enough to poll and cancel after a restart.
 """
@@ -37,11 +44,16 @@ from typing import Any
 from . import slurm_cli as cli
 from .base import Capacity, Job, Platform, PlatformError, Reason, RunState, Status
 from .slurm_cli import STATES, status_of
+from .staging import StagingError, download, file_name, url_problem
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
 DOCKER = K + "executable/docker-container.yaml"
 SINGULARITY = K + "executable/singularity-container.yaml"
 NOTEBOOK = K + "executable/jupyter-notebook.yaml"
+SIMPLE_COMPUTE = K + "compute/simple-compute-resource.yaml"
+SIMPLE_VOLUME = K + "volume/simple-volume-mount.yaml"
+SIMPLE_STORAGE = K + "storage/simple-storage-resource.yaml"
+SIMPLE_DATA = K + "data/simple-data-resource.yaml"
 
 #: The batch script of every session; constant, so no user text is ever part of a script.
 #: Usage: job.sh N STOP_1 .. STOP_N RUN... (the stop command, then the runtime command).
@@ -105,6 +117,9 @@ class SlurmSettings:
     singularity_stop: tuple[str, ...] = ()
     singularity_mount: str = "--bind"
     singularity_env: str = "--env"
+    data_limit: int = 1024
+    data_timeout: float = 60.0
+    allow_private_data: bool = False
     command_timeout: float = 30.0
     preparing: float = 5.0
     releasing: float = 2.0
@@ -143,6 +158,8 @@ class SlurmSettings:
             raise ValueError("[platform.slurm] hold: 'begin' or 'reservation'")
         if settings.command_timeout <= 0:
             raise ValueError("[platform.slurm] command_timeout: more than 0 seconds")
+        if settings.data_timeout <= 0:
+            raise ValueError("[platform.slurm] data_timeout: more than 0 seconds")
         if not Path(settings.work_dir).is_absolute():
             raise ValueError("[platform.slurm] work_dir: an absolute path")
         return settings
@@ -165,6 +182,8 @@ class SlurmPlatform(Platform):
     def __init__(self, settings: SlurmSettings | None = None) -> None:
         self.settings = settings or SlurmSettings()
         self._nodes: tuple[float, tuple[Node, ...]] | None = None
+        #: One submission at a time per session (accept and prepare may race).
+        self._submitting: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_settings(cls, table: Mapping[str, Any]) -> SlurmPlatform:
@@ -175,6 +194,9 @@ class SlurmPlatform(Platform):
 
     def supported_kinds(self) -> frozenset[str]:
         return frozenset({DOCKER, SINGULARITY})
+
+    def resource_kinds(self) -> frozenset[str]:
+        return frozenset({SIMPLE_COMPUTE, SIMPLE_VOLUME, SIMPLE_STORAGE, SIMPLE_DATA})
 
     def timings(self) -> tuple[timedelta, timedelta]:
         s = self.settings
@@ -261,10 +283,7 @@ class SlurmPlatform(Platform):
                                       "needs a location (an image file or URL)"))
             reasons += _installed(self.settings.singularity_command, "/executable/kind",
                                   "singularity containers")
-        for index, _ in enumerate(_items(request.get("data"))):
-            reasons.append(Reason(f"/data/{index}", (
-                "the Slurm platform does not stage data resources; use a storage resource "
-                "and fetch the data in the job")))
+        reasons += await asyncio.to_thread(self._check_data, request)
         reasons += self._check_storage(request)
         reasons += await self._check_size(request)
         return reasons
@@ -285,6 +304,26 @@ class SlurmPlatform(Platform):
                 "published")))
         reasons += _installed(self.settings.docker_command, "/executable/kind",
                               "docker containers")
+        return reasons
+
+    def _check_data(self, request: Mapping[str, Any]) -> list[Reason]:
+        """Data must be stageable: simple, over http(s), from an allowed address. Blocking."""
+        reasons = []
+        for index, item in enumerate(_items(request.get("data"))):
+            location = item.get("location")
+            if item.get("kind") != SIMPLE_DATA or not isinstance(location, str):
+                reasons.append(Reason(f"/data/{index}", (
+                    "cannot stage this data kind on the Slurm platform (only "
+                    "simple-data-resource with an http(s) location)")))
+                continue
+            name = _mapping(item.get("meta")).get("name")
+            if isinstance(name, str) and not _NAME.fullmatch(name):
+                reasons.append(Reason(f"/data/{index}/meta/name", (
+                    "a data name on the Slurm platform is letters, digits, '.', '_' and "
+                    "'-' (it names a directory)")))
+            problem = url_problem(location, allow_private=self.settings.allow_private_data)
+            if problem:
+                reasons.append(Reason(f"/data/{index}/location", problem))
         return reasons
 
     def _check_storage(self, request: Mapping[str, Any]) -> list[Reason]:
@@ -339,41 +378,71 @@ class SlurmPlatform(Platform):
             raise PlatformError(f"not a usable storage name: {name!r}")
         return self.session_dir(uuid) / "storage" / name
 
+    def data_dir(self, uuid: str, name: str) -> Path:
+        """Where data resource ``name`` of a session is staged on the shared file system."""
+        if not _NAME.fullmatch(name):
+            raise PlatformError(f"not a usable data name: {name!r}")
+        return self.session_dir(uuid) / "data" / name
+
+    async def hold(self, job: Job) -> None:
+        """The accept-time hook: the job is submitted held, with ``--begin`` at the booked
+        start, so Slurm queues it (PENDING) from the moment the offer is accepted."""
+        await self.submit(job)
+
     async def prepare(self, job: Job) -> None:
         folder = self.session_dir(job.uuid)
         await asyncio.to_thread(self._make_folders, job, folder)
-        await self.hold(job)
+        for name, url, storage in _data(job.document):
+            await self._stage(job, name, url, storage)
+        await self.submit(job)  # held already at accept; again after a restart
 
     def _make_folders(self, job: Job, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name in _storage_names(job.document):
             self.storage_dir(job.uuid, name).mkdir(parents=True, exist_ok=True)
+        for name in _data_names(job.document):
+            self.data_dir(job.uuid, name).mkdir(parents=True, exist_ok=True)
         script = folder / "job.sh"
         script.write_text(JOB_SCRIPT)
         script.chmod(0o755)
 
-    async def hold(self, job: Job) -> str:
-        """Submit the session's batch job (once), holding its slot in Slurm; its job id.
+    async def _stage(self, job: Job, name: str, url: str, storage: str | None) -> None:
+        """Download one data resource (once) and copy it onto its storage, if it has one."""
+        target = self.data_dir(job.uuid, name) / file_name(url, name)
+        if not target.exists():
+            try:
+                await asyncio.to_thread(download, url, target,
+                                        limit=self.settings.data_limit * (1 << 20),
+                                        timeout=self.settings.data_timeout,
+                                        allow_private=self.settings.allow_private_data)
+            except StagingError as problem:
+                raise PlatformError(f"staging data resource {name!r}: {problem}") from None
+        if storage is not None:
+            placed = self.storage_dir(job.uuid, storage) / target.name
+            if not placed.exists():
+                await asyncio.to_thread(shutil.copyfile, target, placed)
 
-        Public so that a broker able to call it at accept time can hold the slot from then.
-        """
-        found = await self._find(job.uuid)
-        if found is not None:
-            return found
-        folder = self.session_dir(job.uuid)
-        if not (folder / "job.sh").exists():
-            await asyncio.to_thread(self._make_folders, job, folder)
-        if self.settings.hold == "reservation":
-            await self._reserve(job)
-        args = self.sbatch_args(job)
-        result = await cli.run(args, self.settings.command_timeout)
-        if not result.ok:
-            raise PlatformError(f"Slurm refused the job: {result.text}")
-        jobid = result.stdout.strip().split(";")[0]
-        if not jobid.isdigit():
-            raise PlatformError(f"sbatch gave no job id: {result.text}")
-        (folder / JOBID_FILE).write_text(jobid)
-        return jobid
+    async def submit(self, job: Job) -> str:
+        """Submit the session's batch job (once), held until :meth:`start`; its job id."""
+        lock = self._submitting.setdefault(job.uuid, asyncio.Lock())
+        async with lock:
+            found = await self._find(job.uuid)
+            if found is not None:
+                return found
+            folder = self.session_dir(job.uuid)
+            if not (folder / "job.sh").exists():
+                await asyncio.to_thread(self._make_folders, job, folder)
+            if self.settings.hold == "reservation":
+                await self._reserve(job)
+            args = self.sbatch_args(job)
+            result = await cli.run(args, self.settings.command_timeout)
+            if not result.ok:
+                raise PlatformError(f"Slurm refused the job: {result.text}")
+            jobid = result.stdout.strip().split(";")[0]
+            if not jobid.isdigit():
+                raise PlatformError(f"sbatch gave no job id: {result.text}")
+            (folder / JOBID_FILE).write_text(jobid)
+            return jobid
 
     def _shape(self, cores: int, memory: int, duration_s: float) -> list[str]:
         args = [
@@ -396,6 +465,7 @@ class SlurmPlatform(Platform):
             f"--job-name=eb-{job.uuid}",
             *self._shape(job.cores, job.memory, job.duration_s),
             f"--begin={cli.slurm_time(job.start)}",
+            "--hold",
             "--no-requeue",
             f"--chdir={folder}",
             f"--output={folder}/slurm-%j.out",
@@ -482,9 +552,13 @@ class SlurmPlatform(Platform):
             raise PlatformError(f"Slurm refused the reservation: {result.text}")
 
     async def start(self, job: Job) -> str:
-        # The job was submitted (with --begin at this very start) when it was prepared:
-        # Slurm starts it; the handle only has to name it.
-        jobid = await self.hold(job)
+        # The job was submitted held (with --begin at this very start) when the offer was
+        # accepted; now that it is prepared, Slurm may start it.
+        jobid = await self.submit(job)
+        result = await cli.run(["scontrol", "release", jobid], self.settings.command_timeout)
+        if not result.ok and not _gone(result.text) and "already finished" not in result.text:
+            raise PlatformError(f"scontrol release {jobid} failed: {result.text}")
+        self._submitting.pop(job.uuid, None)
         return f"slurm:{jobid}:{job.uuid}"
 
     async def poll(self, handle: str) -> Status:
@@ -514,6 +588,7 @@ class SlurmPlatform(Platform):
             raise PlatformError(f"scancel {jobid} failed: {result.text}")
 
     async def release(self, job: Job) -> None:
+        self._submitting.pop(job.uuid, None)
         folder = self.session_dir(job.uuid)
         jobid = await self._find(job.uuid)
         if jobid is not None:
@@ -532,6 +607,7 @@ class SlurmPlatform(Platform):
                 raise PlatformError(f"deleting the Slurm reservation failed: {result.text}")
         if self.settings.keep_storage:
             (folder / "job.sh").unlink(missing_ok=True)
+            await asyncio.to_thread(shutil.rmtree, folder / "data", True)
         else:
             await asyncio.to_thread(shutil.rmtree, folder, True)
 
@@ -561,17 +637,56 @@ def _expand(template: Sequence[str], values: Mapping[str, str],
 
 
 def _mounts(job: Job, platform: SlurmPlatform) -> list[str]:
-    """``source:target:mode`` for each volume of the compute resource on a storage resource."""
-    names = set(_storage_names(job.document))
+    """``source:target:mode`` for each volume of the compute resource on a storage resource
+    (read-write unless READONLY) or a data resource (read-only unless READWRITE)."""
+    storage = set(_storage_names(job.document))
+    data = set(_data_names(job.document))
     volumes = _mapping(job.document.get("compute")).get("volumes")
     mounts = []
     for volume in _items(volumes):
         resource, path = volume.get("resource"), volume.get("path")
-        if not isinstance(resource, str) or resource not in names or not isinstance(path, str):
+        if not isinstance(resource, str) or not isinstance(path, str):
             continue
-        mode = "ro" if volume.get("mode") == "READONLY" else "rw"
-        mounts.append(f"{platform.storage_dir(job.uuid, resource)}:{path}:{mode}")
+        if resource in storage:
+            source, mode = platform.storage_dir(job.uuid, resource), "rw"
+        elif resource in data:
+            source, mode = platform.data_dir(job.uuid, resource), "ro"
+        else:
+            continue
+        mode = {"READONLY": "ro", "READWRITE": "rw"}.get(str(volume.get("mode")), mode)
+        mounts.append(f"{source}:{path}:{mode}")
     return mounts
+
+
+def _data_names(document: Mapping[str, Any]) -> list[str]:
+    names = []
+    for item in _items(document.get("data")):
+        name = _mapping(item.get("meta")).get("name")
+        if isinstance(name, str) and _NAME.fullmatch(name):
+            names.append(name)
+    return names
+
+
+def _data(document: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(name, url, storage name or None) of each data resource to stage."""
+    placed: dict[str, str] = {}
+    for item in _items(document.get("storage")):
+        name = _mapping(item.get("meta")).get("name")
+        for data in item.get("data") or []:
+            if isinstance(name, str) and isinstance(data, str):
+                placed[data] = name
+    found = []
+    for item in _items(document.get("data")):
+        name = _mapping(item.get("meta")).get("name")
+        url = item.get("location")
+        if not isinstance(name, str) or not isinstance(url, str):
+            continue
+        if item.get("kind") != SIMPLE_DATA:
+            raise PlatformError(f"cannot stage data resource {name!r} of kind "
+                                f"{item.get('kind')!r} on the Slurm platform")
+        storage = item.get("storage") if isinstance(item.get("storage"), str) else None
+        found.append((name, url, storage or placed.get(name)))
+    return found
 
 
 def _storage_names(document: Mapping[str, Any]) -> list[str]:

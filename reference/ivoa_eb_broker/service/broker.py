@@ -2,14 +2,15 @@
 
 :class:`Broker` joins the two halves, :class:`~.offers.Offers` (planning and holding) and
 :class:`~.sessions.Sessions` (reading, expiry, updates, the scheduler's steps), over one
-database, platform, clock, ledger cache and lock. Each operation is one database
+database, platforms, clock, ledger cache and lock. Each operation is one database
 transaction run in a worker thread, so the event loop stays free.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..platforms import Platform
 from . import documents
 from .context import Received, Settings, now
 from .errors import bad_request
+from .fleet import Fleet, Member
 from .ledger_cache import LedgerCache
 from .messages import error
 from .offers import Offers
@@ -33,16 +35,20 @@ class Broker:
     def __init__(
         self,
         engine: Engine,
-        platform: Platform,
+        platform: Platform | Fleet | Sequence[Member],
         settings: Settings | None = None,
         clock: Callable[[], datetime] = now,
     ) -> None:
         self.engine = engine
-        self.platform = platform
+        #: Every platform the broker fronts; ``platform`` is the first (the default).
+        self.fleet = Fleet.of(platform)
+        self.platform = self.fleet.default.platform
         self.settings = settings or Settings()
         self.clock = clock
-        self._cache = LedgerCache()
-        shared = (engine, platform, self.settings, clock, self._cache, asyncio.Lock())
+        lock = threading.RLock()
+        self._caches = {m.name: LedgerCache(lock) for m in self.fleet}
+        self._cache = self._caches[self.fleet.default.name]
+        shared = (engine, self.fleet, self.settings, clock, self._caches, asyncio.Lock())
         self.offers = Offers(*shared)
         self.sessions = Sessions(*shared)
         # Reading and changing sessions, and the scheduler's steps, are the sessions' own.
@@ -55,6 +61,8 @@ class Broker:
         self.active = self.sessions.active
         self.row = self.sessions.row
         self.booking = self.sessions.booking
+        self.job = self.sessions.job
+        self.member = self.sessions.member
 
     @property
     def on_accept(self) -> Callable[[str], None]:

@@ -7,7 +7,7 @@ two halves of the service; :class:`~.broker.Broker` puts them together.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -17,7 +17,13 @@ from sqlalchemy import Connection, Engine
 
 from ..platforms import Platform
 from ..store import repository as repo
-from .ledger_cache import LedgerCache
+from .fleet import Fleet, Member
+from .ledger_cache import Change, LedgerCache
+
+#: A change to the bookings of one platform: (platform name, change).
+PlatformChange = tuple[str, Change]
+#: What a transaction did to each platform's generation: (platform, before, changes).
+Bumped = list[tuple[str, int, list[Change]]]
 
 T = TypeVar("T")
 
@@ -48,29 +54,61 @@ def now() -> datetime:
 
 
 class Part:
-    """Shared state and the two helpers every operation uses."""
+    """Shared state and the helpers every operation uses."""
 
     def __init__(
         self,
         engine: Engine,
-        platform: Platform,
+        fleet: Fleet,
         settings: Settings,
         clock: Callable[[], datetime],
-        cache: LedgerCache,
+        caches: Mapping[str, LedgerCache],
         lock: asyncio.Lock,
     ) -> None:
         self.engine = engine
-        self.platform = platform
+        self.fleet = fleet
         self.settings = settings
         self.clock = clock
-        self._cache = cache
+        #: One kept ledger per platform, by platform name (they share one lock).
+        self._caches = caches
         #: Serialises check-and-hold and accept within this process.
         self._ledger_lock = lock
+
+    @property
+    def platform(self) -> Platform:
+        """The first (default) platform."""
+        return self.fleet.default.platform
+
+    @property
+    def _cache(self) -> LedgerCache:
+        """The first platform's kept ledger."""
+        return self._caches[self.fleet.default.name]
+
+    def platform_name(self, row: Mapping[str, Any]) -> str:
+        """The platform a session or booking row belongs to (NULL: the default one)."""
+        return row.get("platform") or self.fleet.default.name
+
+    def member(self, row: Mapping[str, Any]) -> Member | None:
+        """The configured platform of a session row; None if it is no longer configured."""
+        return self.fleet.get(self.platform_name(row))
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run a blocking database step in a worker thread."""
         return await anyio.to_thread.run_sync(function, *args)
 
-    def _changed(self, connection: Connection) -> int:
-        """Note in the database that this transaction changes bookings."""
-        return repo.bump_generation(connection, self.platform.name)
+    def _bump(self, connection: Connection, changes: Iterable[PlatformChange]) -> Bumped:
+        """Note in the database that this transaction changes the bookings of each platform
+        in ``changes`` (in config order, so that concurrent brokers lock rows alike)."""
+        grouped: dict[str, list[Change]] = {}
+        for platform, change in changes:
+            grouped.setdefault(platform, []).append(change)
+        order = [m.name for m in self.fleet if m.name in grouped]
+        order += [name for name in grouped if name not in order]  # not configured any more
+        return [(name, repo.bump_generation(connection, name), grouped[name]) for name in order]
+
+    def _follow(self, bumped: Bumped) -> None:
+        """After commit: each platform's kept ledger follows its changes (or is dropped)."""
+        for name, before, changes in bumped:
+            cache = self._caches.get(name)
+            if cache is not None:
+                cache.applied(before, changes)

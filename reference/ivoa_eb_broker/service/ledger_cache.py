@@ -23,8 +23,9 @@ Change = tuple[str, str]
 class LedgerCache:
     """One ledger and the generation it reflects; all access under :attr:`lock`."""
 
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
+    def __init__(self, lock: threading.RLock | None = None) -> None:
+        #: May be shared by the caches of several platforms, so that one lock covers all.
+        self.lock = lock or threading.RLock()
         self._ledger: Ledger | None = None
         self._generation: int | None = None
 

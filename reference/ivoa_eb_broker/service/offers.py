@@ -5,8 +5,13 @@ Atomicity of check-and-hold, the fault the prototype had (it overbooked freely):
 - within one process an ``asyncio.Lock`` serialises plan+hold (and accept);
 - between processes on one SQLite file the transaction begins IMMEDIATE (the write lock is
   taken before the free capacity is read);
-- between processes on PostgreSQL the transaction locks the platform's ``ledger_locks`` row
-  with ``SELECT ... FOR UPDATE`` before reading bookings.
+- between processes on PostgreSQL the transaction locks the ``ledger_locks`` row of each
+  platform it plans on (in config order) with ``SELECT ... FOR UPDATE`` before reading
+  bookings.
+
+With several platforms (:mod:`.fleet`), a request is planned on each platform that supports
+all its kinds and whose ``check`` passes, against that platform's own ledger; the offers are
+merged, and each offer, session and booking records its platform.
 
 The ledger is kept in memory between requests while the database's generation counter
 agrees (:mod:`.ledger_cache`); otherwise it is rebuilt from the live bookings.
@@ -14,6 +19,7 @@ agrees (:mod:`.ledger_cache`); otherwise it is rebuilt from the live bookings.
 
 from __future__ import annotations
 
+import asyncio
 import uuid as uuids
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -23,12 +29,14 @@ import structlog
 from sqlalchemy import Connection
 
 from ..core import BookingState, Capacity, Ledger, OfferPlan, Phase, PlannerSettings, plan
+from ..platforms import PlatformError
 from ..store import repository as repo
 from ..store import transaction
 from . import documents
 from .context import Part, Received
 from .errors import bad_request
-from .messages import error, item
+from .fleet import Member, route
+from .messages import error, info, item
 from .requirements import read
 from .rows import FOREVER, booking_of_row, reason_path, stored, timings
 
@@ -41,22 +49,41 @@ class Offers(Part):
     async def request(self, received: Received, count: int | None = None) -> str:
         """Plan offers for a request, hold them, store everything; the offer set's uuid.
 
-        ``count`` bounds the number of offers (default: the configured offer count)."""
+        ``count`` bounds the number of offers (default: the configured offer count). The
+        request is offered by every platform that supports all its kinds and whose ``check``
+        finds nothing against it; their offers are merged.
+        """
         document = received.document
-        reading = read(document, self.platform.supported_kinds())
+        reading = read(document, self.fleet.executable_kinds())
         if reading.errors:
             raise bad_request(reading.errors)
         refusals = list(reading.refusals)
+        eligible: list[Member] = []
         if not refusals:
-            for reason in await self.platform.check(document):
-                refusals.append(error("{reason}", path=reason.path, reason=reason.message))
+            candidates, refusals = route(self.fleet, document)
+            found = await asyncio.gather(*(m.platform.check(document) for m in candidates))
+            for member, reasons in zip(candidates, found, strict=True):
+                if not reasons:
+                    eligible.append(member)
+                for reason in reasons:
+                    refusals.append(self._reason(member, reason.path, reason.message))
+            if eligible:
+                refusals = []
         async with self._ledger_lock:
             return await self.in_thread(
-                self._plan_and_hold, received, reading.plan, refusals, count
+                self._plan_and_hold, received, reading.plan, refusals, count, eligible
             )
 
-    def _planner(self, count: int | None = None) -> PlannerSettings:
-        preparing, _ = timings(self.platform)
+    def _reason(self, member: Member, path: str, text: str) -> dict[str, Any]:
+        """A platform's reason as an ERROR message (naming the platform when there are
+        several)."""
+        if len(self.fleet) == 1:
+            return error("{reason}", path=path, reason=text)
+        return error("Platform {platform}: {reason}", path=path, platform=member.name,
+                     reason=text)
+
+    def _planner(self, member: Member, count: int | None = None) -> PlannerSettings:
+        preparing, _ = timings(member.platform)
         return PlannerSettings(
             max_offers=count or self.settings.offer_count,
             offer_lifetime=self.settings.offer_lifetime,
@@ -65,51 +92,76 @@ class Offers(Part):
             min_lead_time=preparing,
         )
 
-    def _ledger(self, connection: Connection, now: datetime, generation: int) -> Ledger:
-        """The ledger at ``generation``: the kept one, or rebuilt from the live bookings."""
-        found = self.platform.capacity()
+    def _ledger(
+        self, member: Member, connection: Connection, now: datetime, generation: int
+    ) -> Ledger:
+        """A platform's ledger at ``generation``: the kept one, or rebuilt from its live
+        bookings."""
+        found = member.platform.capacity()
         capacity = Capacity.constant(found.cores, found.memory, found.storage)
-        ledger = self._cache.get(generation)
+        ledger = self._caches[member.name].get(generation)
         if ledger is None or ledger.capacity != capacity:
             rows = repo.live_bookings(connection, now, now, FOREVER)
-            ledger = Ledger.from_bookings(capacity, (booking_of_row(row) for row in rows))
+            mine = (r for r in rows if self.platform_name(r) == member.name)
+            ledger = Ledger.from_bookings(capacity, (booking_of_row(row) for row in mine))
         ledger.expire(now)  # lapsed holds, exactly as the query leaves them out
         return ledger
 
     def _plan_and_hold(
-        self, received: Received, wanted: Any, refusals: list[dict[str, Any]], count: int | None
+        self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
+        count: int | None, eligible: Sequence[Member],
     ) -> str:
-        with self._cache.lock:
+        with self._cache.lock:  # shared by every platform's cache
             try:
-                return self._plan_and_hold_locked(received, wanted, refusals, count)
+                return self._plan_and_hold_locked(received, wanted, refusals, count, eligible)
             except BaseException:
-                self._cache.drop()  # it may hold offers that were rolled back
+                for cache in self._caches.values():
+                    cache.drop()  # they may hold offers that were rolled back
                 raise
 
     def _plan_and_hold_locked(
-        self, received: Received, wanted: Any, refusals: list[dict[str, Any]], count: int | None
+        self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
+        count: int | None, eligible: Sequence[Member],
     ) -> str:
         now = self.clock()
         offerset = str(uuids.uuid4())
-        ledger: Ledger | None = None
-        generation = 0
+        ledgers: dict[str, tuple[Ledger, int]] = {}
+        several = len(self.fleet) > 1
         with transaction(self.engine, exclusive=True) as connection:
             messages = list(received.warnings)
-            offers: Sequence[OfferPlan] = ()
+            offers: list[tuple[Member, OfferPlan]] = []
             if refusals:
                 messages.extend(refusals)
             else:
-                generation = repo.lock_ledger(connection, self.platform.name)
-                ledger = self._ledger(connection, now, generation)
-                result = plan(wanted, ledger, now, self._planner(count))
-                offers = result.offers
-                for reason in result.reasons:
-                    values = {
-                        **reason.values,
-                        "path": reason_path(reason.code, reason.values),
-                        "code": reason.code,
-                    }
-                    messages.append(item("ERROR", reason.template, **values))
+                planned: list[tuple[Member, Sequence[OfferPlan]]] = []
+                reasons: list[dict[str, Any]] = []
+                for member in eligible:  # config order: brokers lock the rows alike
+                    generation = repo.lock_ledger(connection, member.name)
+                    try:
+                        ledger = self._ledger(member, connection, now, generation)
+                    except PlatformError as problem:  # the engine stopped answering
+                        reasons.append(self._reason(member, "", str(problem)))
+                        continue
+                    ledgers[member.name] = (ledger, generation)
+                    result = plan(wanted, ledger, now, self._planner(member, count))
+                    planned.append((member, result.offers))
+                    # A platform's reasons go with its offers; those of a platform without
+                    # offers only when no platform has any (they would only confuse a YES).
+                    kept = messages if result.offers else reasons
+                    for reason in result.reasons:
+                        values = {
+                            **reason.values,
+                            "path": reason_path(reason.code, reason.values),
+                            "code": reason.code,
+                        }
+                        template = reason.template
+                        if several:
+                            template = "Platform {platform}: " + template
+                            values["platform"] = member.name
+                        kept.append(item("ERROR", template, **values))
+                offers = _merge(planned, count or self.settings.offer_count)
+                if not offers:
+                    messages.extend(reasons)
             answer = "YES" if offers else "NO"
             repo.insert_offerset(
                 connection,
@@ -123,9 +175,10 @@ class Offers(Part):
             )
             for message in messages:
                 repo.add_message(connection, offerset, stored(message))
-            preparing, releasing = timings(self.platform)
-            for position, offer in enumerate(offers):
+            changed: set[str] = set()
+            for position, (member, offer) in enumerate(offers):
                 session = str(uuids.uuid4())
+                preparing, releasing = timings(member.platform)
                 document = documents.offer(
                     received.document, offer, session, now, preparing, releasing
                 )
@@ -139,9 +192,10 @@ class Offers(Part):
                     created=now,
                     modified=now,
                     document=document,
+                    platform=member.name,
                 )
                 # The ledger check again, inside the lock: a plan never overbooks.
-                assert ledger is not None
+                ledger = ledgers[member.name][0]
                 ledger.hold(
                     session, session, offerset, offer.resources, offer.start, offer.end,
                     expires=offer.expires,
@@ -158,14 +212,20 @@ class Offers(Part):
                     start=offer.start,
                     end=offer.end,
                     expires=offer.expires,
+                    platform=member.name,
                 )
                 for warning in received.warnings:
                     repo.add_message(connection, session, stored(warning))
-            if offers:
-                self._changed(connection)
-        if ledger is not None:
-            self._cache.keep(ledger, generation + 1 if offers else generation)
-        log.info("offers", offerset=offerset, result=answer, offers=len(offers))
+                if several:
+                    repo.add_message(connection, session, stored(info(
+                        "Offered on platform {platform}", path="", platform=member.name)))
+                changed.add(member.name)
+            for name in changed:
+                repo.bump_generation(connection, name)
+        for name, (ledger, generation) in ledgers.items():
+            self._caches[name].keep(ledger, generation + 1 if name in changed else generation)
+        log.info("offers", offerset=offerset, result=answer, offers=len(offers),
+                 platforms=sorted(changed))
         return offerset
 
     def first_offer(self, offerset: str) -> str | None:
@@ -176,3 +236,19 @@ class Offers(Part):
     def messages(self, owner: str) -> list[Mapping[str, Any]]:
         with transaction(self.engine) as connection:
             return list(repo.messages_of(connection, [owner])[owner])
+
+
+def _merge(
+    planned: Sequence[tuple[Member, Sequence[OfferPlan]]], count: int
+) -> list[tuple[Member, OfferPlan]]:
+    """Offers of several platforms as one list of at most ``count``: each platform's first
+    offer, in config order, then each one's second, and so on, so that a client sees every
+    platform that can run its request before it sees a second offer of any."""
+    merged: list[tuple[Member, OfferPlan]] = []
+    rank = 0
+    while len(merged) < count and any(rank < len(offers) for _, offers in planned):
+        for member, offers in planned:
+            if rank < len(offers) and len(merged) < count:
+                merged.append((member, offers[rank]))
+        rank += 1
+    return merged

@@ -10,6 +10,10 @@ Every phase is persisted before the next step, and each step is one the platform
 makes idempotent, so after a restart :meth:`Scheduler.run` resumes every session from its
 stored phase (a RUNNING one by polling its stored handle).
 
+Each session is driven on the platform that offered it (its row names it; rows from before
+there were several platforms belong to the first), so cancel, release and a resumed session
+after a restart reach the right engine.
+
 A supervisor loop also sweeps expired offers (expiry is enforced on read as well).
 """
 
@@ -27,6 +31,7 @@ import structlog
 from ..core import Event, Phase, is_terminal
 from ..platforms import Job, Platform, PlatformError, RunState
 from .broker import Broker
+from .fleet import Member
 from .messages import error, info
 
 log = structlog.get_logger("ivoa_eb_broker.scheduler")
@@ -38,12 +43,13 @@ class Scheduler:
     def __init__(
         self,
         broker: Broker,
-        platform: Platform,
+        platform: Platform | None = None,
         interval: float = 0.2,
         sweep_interval: float = 1.0,
     ) -> None:
         self.broker = broker
-        self.platform = platform
+        #: The default platform; each session is driven on its own (``broker.member``).
+        self.platform = platform or broker.platform
         self.interval = interval
         self.sweep_interval = sweep_interval
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -107,18 +113,15 @@ class Scheduler:
         return await anyio.to_thread.run_sync(lambda: function(*args, **kwargs))
 
     async def _job(self, row: Mapping[str, Any]) -> Job:
-        booking = await self._db(self.broker.booking, row["uuid"])
-        if booking is None:
-            raise PlatformError("the session has no booking")
-        return Job(
-            uuid=row["uuid"],
-            document=row["document"],
-            cores=booking["cores"],
-            memory=booking["memory"],
-            storage=booking["storage"],
-            start=booking["start"],
-            duration_s=(booking["end"] - booking["start"]).total_seconds(),
-        )
+        return await self.broker.job(row)
+
+    def _member(self, row: Mapping[str, Any]) -> Member:
+        """The platform that offered the session (accept, run, cancel, restart go there)."""
+        member = self.broker.member(row)
+        if member is None:
+            raise PlatformError(f"the session's platform {row.get('platform')!r} is not "
+                                "configured in this broker any more")
+        return member
 
     async def _advance(self, uuid: str, event: Event, **kwargs: Any) -> Phase | None:
         phase = await self._db(self.broker.advance, uuid, event, **kwargs)
@@ -154,30 +157,32 @@ class Scheduler:
             if row is None or is_terminal(Phase(row["phase"])):
                 return
             phase = Phase(row["phase"])
+            member = self._member(row)
+            platform = member.platform
             job = await self._job(row)
             if phase is Phase.ACCEPTED:
                 await self._advance(uuid, Event.SCHEDULE)
             elif phase is Phase.WAITING:
-                preparing, _ = self.platform.timings()
+                preparing, _ = platform.timings()
                 await _sleep_until(job.start - preparing)
                 await self._advance(uuid, Event.PREPARE)
             elif phase is Phase.PREPARING:
-                await self.platform.prepare(job)
+                await platform.prepare(job)
                 await self._advance(uuid, Event.READY)
             elif phase is Phase.AVAILABLE:
                 await _sleep_until(job.start)
-                handle = await self.platform.start(job)
+                handle = await platform.start(job)
                 await self._advance(
                     uuid,
                     Event.START,
                     handle=handle,
                     message=info("Started on platform {platform} as {handle}", path="/phase",
-                                 platform=self.platform.name, handle=handle),
+                                 platform=member.name, handle=handle),
                 )
             elif phase is Phase.RUNNING:
-                await self._watch(uuid, row, job)
+                await self._watch(uuid, row, job, platform)
             elif phase is Phase.RELEASING:
-                await self.platform.release(job)
+                await platform.release(job)
                 await self._advance(
                     uuid, Event.RELEASED, release=True,
                     message=info("Resources released", path="/phase"),
@@ -185,7 +190,8 @@ class Scheduler:
             else:
                 return
 
-    async def _watch(self, uuid: str, row: Mapping[str, Any], job: Job) -> None:
+    async def _watch(self, uuid: str, row: Mapping[str, Any], job: Job,
+                     platform: Platform) -> None:
         """Poll a running job until it ends; past its booked end it is stopped and fails."""
         handle = row["handle"]
         if not handle:
@@ -193,7 +199,7 @@ class Scheduler:
         shown: list[dict[str, str]] | None = None
         end = job.start.timestamp() + job.duration_s
         while True:
-            status = await self.platform.poll(handle)
+            status = await platform.poll(handle)
             connectors = [c.to_document() for c in status.connectors]
             if connectors and connectors != shown:
                 shown = connectors
@@ -207,7 +213,7 @@ class Scheduler:
             if status.state.finished:
                 break
             if datetime.now(UTC).timestamp() > end:
-                await self.platform.cancel(handle)
+                await platform.cancel(handle)
                 raise PlatformError("the job ran past its booked time and was stopped")
             await asyncio.sleep(self.interval)
         if status.state is RunState.SUCCEEDED:
@@ -230,9 +236,10 @@ class Scheduler:
         if row is None:
             return
         try:
+            platform = self._member(row).platform
             if cancelled and row["handle"]:
-                await self.platform.cancel(row["handle"])
-            await self.platform.release(await self._job(row))
+                await platform.cancel(row["handle"])
+            await platform.release(await self._job(row))
             if cancelled:
                 await self._db(self.broker.note, uuid,
                                info("Platform job stopped and resources released", path="/phase"))

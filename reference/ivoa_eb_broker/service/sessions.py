@@ -8,10 +8,12 @@ phase change is decided by :mod:`~ivoa_eb_broker.core.lifecycle`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import Connection
 
 from ..core import (
@@ -23,15 +25,16 @@ from ..core import (
     is_terminal,
     transition,
 )
+from ..platforms import Job, PlatformError
 from ..store import repository as repo
 from ..store import transaction
 from . import documents
-from .context import Part
+from .context import Bumped, Part, PlatformChange
 from .errors import conflict, unprocessable
-from .ledger_cache import Change
 from .messages import error, info
 from .rows import iso, refused, session_document, stored, unknown
 
+log = structlog.get_logger("ivoa_eb_broker.service")
 PHASE_PATHS = ("phase", "/phase", "state", "/state")
 ENUM_UPDATE = "uri:enum-value-update"
 
@@ -97,8 +100,8 @@ class Sessions(Part):
         with transaction(self.engine) as connection:
             if not self._due(connection, session, offerset, now):
                 return 0
-        changes: list[Change] = []
-        before = 0
+        changes: list[PlatformChange] = []
+        bumped: Bumped = []
         with transaction(self.engine, exclusive=True) as connection:
             for row in self._due(connection, session, offerset, now):
                 phase = transition(Phase(row["phase"]), Event.EXPIRE)
@@ -108,7 +111,7 @@ class Sessions(Part):
                     repo.set_bookings(
                         connection, "EXPIRED", session=row["uuid"], from_states=("HELD",)
                     )
-                    changes.append(("release", row["uuid"]))
+                    changes.append((self.platform_name(row), ("release", row["uuid"])))
                     repo.add_message(
                         connection,
                         row["uuid"],
@@ -117,9 +120,8 @@ class Sessions(Part):
                     )
                     count += 1
             if changes:
-                before = self._changed(connection)
-        if changes:
-            self._cache.applied(before, changes)
+                bumped = self._bump(connection, changes)
+        self._follow(bumped)
         return count
 
     async def sweep(self) -> int:
@@ -159,11 +161,53 @@ class Sessions(Part):
         async with self._ledger_lock:
             target = await self.in_thread(self._apply, uuid, requested, list(warnings))
         if target is Phase.ACCEPTED:
+            await self._hold(uuid)
             self.on_accept(uuid)
         elif target is Phase.CANCELLED:
             result = self.on_cancel(uuid)
             if asyncio.iscoroutine(result):
                 await result
+
+    async def _hold(self, uuid: str) -> None:
+        """The accept-time hook: the session's platform holds the accepted slot now (a
+        batch system queues the job for the booked start). If it cannot, the session fails
+        at once, with the platform's reason, and what was held is released."""
+        row = await self.in_thread(self.row, uuid)
+        member = self.member(row) if row is not None else None
+        if row is None or member is None:
+            return  # the scheduler reports a platform that is no longer configured
+        try:
+            job = await self.job(row)
+            await member.platform.hold(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as problem:
+            text = str(problem) if isinstance(problem, PlatformError) else repr(problem)
+            if not isinstance(problem, PlatformError):
+                log.exception("platform bug in hold", session=uuid)
+            failed = await self.in_thread(lambda: self.advance(
+                uuid, Event.FAIL, release=True,
+                message=error("Platform {platform} could not hold the accepted slot: "
+                              "{problem}", path="/phase", platform=member.name,
+                              problem=text)))
+            if failed is not None:
+                with contextlib.suppress(Exception):
+                    await member.platform.release(job)
+
+    async def job(self, row: Mapping[str, Any]) -> Job:
+        """The platform's view of a session: its document and its booking."""
+        booking = await self.in_thread(self.booking, row["uuid"])
+        if booking is None:
+            raise PlatformError("the session has no booking")
+        return Job(
+            uuid=row["uuid"],
+            document=row["document"],
+            cores=booking["cores"],
+            memory=booking["memory"],
+            storage=booking["storage"],
+            start=booking["start"],
+            duration_s=(booking["end"] - booking["start"]).total_seconds(),
+        )
 
     def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]]) -> Phase:
         for _attempt in range(5):
@@ -171,7 +215,7 @@ class Sessions(Part):
             # (and stays so) even though the update that found it is refused.
             self._expire(uuid, None)
             now = self.clock()
-            changes: list[Change] = []
+            changes: list[PlatformChange] = []
             with transaction(self.engine, exclusive=True) as connection:
                 row = repo.get_session(connection, uuid)
                 if row is None:
@@ -200,24 +244,25 @@ class Sessions(Part):
                 else:
                     state = "REJECTED" if target is Phase.REJECTED else "RELEASED"
                     repo.set_bookings(connection, state, session=uuid)
-                    changes = [("release", uuid)]
-                before = self._changed(connection)
-            self._cache.applied(before, changes)
+                    changes = [(self.platform_name(row), ("release", uuid))]
+                bumped = self._bump(connection, changes)
+            self._follow(bumped)
             return target
         raise conflict([error("The session changed while the update was applied: retry",
                               path="")])
 
     def _accept(
         self, connection: Connection, row: Mapping[str, Any], now: datetime
-    ) -> list[Change]:
-        """Commit the offer's booking, reject its siblings; the changes to the bookings."""
+    ) -> list[PlatformChange]:
+        """Commit the offer's booking, reject its siblings (on whichever platform they are);
+        the changes to the bookings."""
         booking = repo.booking_of(connection, row["uuid"])
         if booking is None or booking["state"] != "HELD":
             raise conflict([error("The offer no longer holds its resources", path="/phase")])
         repo.set_bookings(
             connection, "COMMITTED", session=row["uuid"], from_states=("HELD",), expires=None
         )
-        changes: list[Change] = [("commit", row["uuid"])]
+        changes: list[PlatformChange] = [(self.platform_name(row), ("commit", row["uuid"]))]
         for sibling in repo.sessions_of(connection, row["offerset"]):
             if sibling["uuid"] == row["uuid"] or sibling["phase"] != Phase.OFFERED:
                 continue
@@ -226,7 +271,7 @@ class Sessions(Part):
                 connection, sibling["uuid"], sibling["version"], phase=str(phase), modified=now
             ):
                 repo.set_bookings(connection, "REJECTED", session=sibling["uuid"])
-                changes.append(("release", sibling["uuid"]))
+                changes.append((self.platform_name(sibling), ("release", sibling["uuid"])))
                 repo.add_message(
                     connection,
                     sibling["uuid"],
@@ -249,7 +294,7 @@ class Sessions(Part):
         the session's phase no longer allows it (a client cancelled meanwhile)."""
         now = self.clock()
         for _attempt in range(5):
-            released = False
+            bumped: Bumped = []
             with transaction(self.engine, exclusive=True) as connection:
                 row = repo.get_session(connection, uuid)
                 if row is None or is_terminal(Phase(row["phase"])):
@@ -270,10 +315,10 @@ class Sessions(Part):
                 if message is not None:
                     repo.add_message(connection, uuid, stored(message))
                 if release or is_terminal(target):
-                    released = repo.set_bookings(connection, "RELEASED", session=uuid) > 0
-                    before = self._changed(connection) if released else 0
-            if released:
-                self._cache.applied(before, [("release", uuid)])
+                    if repo.set_bookings(connection, "RELEASED", session=uuid) > 0:
+                        change = (self.platform_name(row), ("release", uuid))
+                        bumped = self._bump(connection, [change])
+            self._follow(bumped)
             return target
         return None
 

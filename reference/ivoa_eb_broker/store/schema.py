@@ -76,6 +76,8 @@ sessions = Table(
     Column("version", Integer, nullable=False, default=1),
     Column("handle", String(255), nullable=True),
     Column("document", JSON, nullable=False),
+    # The platform (config name) that offered and runs the session; NULL: the first one.
+    Column("platform", String(64), nullable=True),
 )
 Index("ix_sessions_offerset", sessions.c.offerset)
 Index("ix_sessions_phase", sessions.c.phase)
@@ -93,6 +95,8 @@ bookings = Table(
     Column("start", UTCDateTime(), nullable=False),
     Column("end", UTCDateTime(), nullable=False),
     Column("expires", UTCDateTime(), nullable=True),
+    # The platform whose capacity the booking takes; NULL: the first one.
+    Column("platform", String(64), nullable=True),
 )
 Index("ix_bookings_state_end", bookings.c.state, bookings.c.end)
 Index("ix_bookings_session", bookings.c.session)

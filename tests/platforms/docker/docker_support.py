@@ -112,14 +112,17 @@ async def wait(platform: DockerApiPlatform, handle: str, timeout: float = 20,
     return status
 
 
-def session_containers(uuid: str) -> list[Any]:
-    """Every container (any state) of a session, straight from the engine."""
+def session_containers(uuid: str, sparse: bool = False) -> list[Any]:
+    """Every container (any state) of a session, straight from the engine. ``sparse``: only
+    what the list call says (id, status), which does not fail for a container removed
+    meanwhile; else each one inspected (all its attributes)."""
     import docker
 
     client = docker.DockerClient(base_url=SOCKET, timeout=10)
     try:
         return client.containers.list(
-            all=True, filters={"label": f"org.ivoa.executionbroker.session={uuid}"})
+            all=True, sparse=sparse,
+            filters={"label": f"org.ivoa.executionbroker.session={uuid}"})
     finally:
         client.close()
 
@@ -127,7 +130,7 @@ def session_containers(uuid: str) -> list[Any]:
 def remove_leftovers(uuids_: list[str]) -> None:
     """Force-remove every container of these sessions (cleanup after a failed test)."""
     for uuid in uuids_:
-        for container in session_containers(uuid):
+        for container in session_containers(uuid, sparse=True):
             container.remove(force=True)
 
 

@@ -80,7 +80,7 @@ def test_request_accept_run_and_read_the_square_root(engine: None, work: Path,
         assert any("docker:" in t for t in texts), texts
     result = platform.storage_dir(uuid, "results") / "out.txt"
     assert float(result.read_text()) == pytest.approx(2 ** 0.5, rel=1e-9)
-    assert session_containers(uuid) == []  # released: the container is gone
+    assert session_containers(uuid, sparse=True) == []  # released: the container is gone
 
 
 def test_a_failing_container_fails_the_session_with_its_exit_code(
@@ -95,10 +95,10 @@ def test_a_failing_container_fails_the_session_with_its_exit_code(
         texts = " ".join(m["message"] for m in done["meta"]["messages"])
         assert "exit code 3" in texts and "no input found" in texts
         deadline = time.monotonic() + 10
-        while (session_containers(uuid) or platform.session_dir(uuid).exists()) \
+        while (session_containers(uuid, sparse=True) or platform.session_dir(uuid).exists()) \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
-    assert session_containers(uuid) == []
+    assert session_containers(uuid, sparse=True) == []
     assert not platform.session_dir(uuid).exists()
 
 
@@ -111,19 +111,19 @@ def test_a_client_cancel_stops_and_removes_the_container(
         uuid = accept_first_offer(client, request)
         wait_phase(client, uuid, {"RUNNING"}, timeout=30)
         deadline = time.monotonic() + 10
-        while [c.status for c in session_containers(uuid)] != ["running"] \
+        while [c.status for c in session_containers(uuid, sparse=True)] != ["running"] \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert [c.status for c in session_containers(uuid)] == ["running"]
+        assert [c.status for c in session_containers(uuid, sparse=True)] == ["running"]
         cancel = {**ACCEPT, "value": "CANCELLED"}
         response = client.post(f"/sessions/{uuid}", content=as_yaml(cancel))
         assert response.status_code == 200, response.text
         deadline = time.monotonic() + 15
-        while (session_containers(uuid) or platform.session_dir(uuid).exists()) \
+        while (session_containers(uuid, sparse=True) or platform.session_dir(uuid).exists()) \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert session(client, uuid)["phase"] == "CANCELLED"
-    assert session_containers(uuid) == []
+    assert session_containers(uuid, sparse=True) == []
     assert not platform.session_dir(uuid).exists()
 
 

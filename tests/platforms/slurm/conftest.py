@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_gate import absent
 from ivoa_eb_broker.platforms.slurm import SlurmPlatform
 from slurm_support import cancel_leftovers, host_settings, sinfo_problem
 
@@ -15,7 +16,7 @@ from slurm_support import cancel_leftovers, host_settings, sinfo_problem
 def slurm() -> None:
     problem = sinfo_problem()
     if problem:
-        pytest.skip(problem)
+        absent(problem)  # skip here, fail in CI
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ivoa_eb_broker.platforms import RunState
 from ivoa_eb_broker.platforms.slurm import SlurmPlatform
-from ivoa_eb_broker.platforms.slurm_cli import fields, megabytes, minutes
+from ivoa_eb_broker.platforms.slurm_cli import fields, megabytes, minutes, slurm_time
 from slurm_support import (
     document,
     finished,
@@ -111,17 +111,25 @@ def test_cancel_stops_the_job_and_leaves_no_process(platform: SlurmPlatform) -> 
 def test_begin_holds_the_job_until_the_booked_start(platform: SlurmPlatform) -> None:
     start = later(8).replace(microsecond=0)
     job = make_job(document(["sh", "-c", "date +%s > storage/results/t.txt"]), start=start)
-    run(platform.prepare(job))
+    run(platform.hold(job))  # at accept: submitted held, queued for the booked start
     run(platform.prepare(job))  # idempotent: still one job
-    handle = run(platform.start(job))
-    jobid = handle.split(":")[1]
     listed = subprocess.run(["squeue", "--noheader", f"--name=eb-{job.uuid}", "--format=%i"],
                             capture_output=True, text=True, timeout=30, check=True)
-    assert listed.stdout.split() == [jobid]
+    jobid = listed.stdout.strip()
+    assert jobid.isdigit(), listed.stdout
+    held = scontrol_job(jobid)
+    assert held["JobState"] == "PENDING" and held["Reason"] == "JobHeldUser"
+    assert held["EligibleTime"] == slurm_time(start)
+    handle = run(platform.start(job))  # the scheduler calls it at the start; here early
+    assert handle.split(":")[1] == jobid
     status = run(platform.poll(handle))
     assert status.state is RunState.PENDING
-    assert "BeginTime" in status.message
+    # Released, it still waits for its begin time (Slurm says so on its next pass).
+    deadline = time.monotonic() + 5
+    while scontrol_job(jobid)["Reason"] != "BeginTime" and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert scontrol_job(jobid)["Reason"] == "BeginTime"
+    assert "BeginTime" in run(platform.poll(handle)).message
     status = wait_status(platform, handle, finished, timeout=60)
     assert status.state is RunState.SUCCEEDED, status
     began = int((platform.storage_dir(job.uuid, "results") / "t.txt").read_text())
@@ -132,7 +140,7 @@ def test_begin_holds_the_job_until_the_booked_start(platform: SlurmPlatform) -> 
 def test_release_before_start_withdraws_the_held_job(platform: SlurmPlatform) -> None:
     job = make_job(document(["true"], storage=None), start=later(300))
     run(platform.prepare(job))
-    jobid = run(platform.hold(job))
+    jobid = run(platform.submit(job))
     assert in_squeue(jobid) == "PENDING"
     run(platform.release(job))
     assert in_squeue(jobid) == ""

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_gate import absent
 from ivoa_eb_broker.platforms import RunState
 from ivoa_eb_broker.platforms.slurm import SlurmPlatform, SlurmSettings
 from slurm_support import (
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.engine
 def podman_platform(slurm: None, work: Path) -> Iterator[SlurmPlatform]:
     problem = podman_problem()
     if problem:
-        pytest.skip(problem)
+        absent(problem)  # skip here, fail in CI
     made = SlurmPlatform(SlurmSettings.from_mapping(
         {"work_dir": str(work), "preparing": 0, "releasing": 0}
     ))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from engine_gate import absent
 from ivoa_eb_broker.platforms import PlatformError, RunState
 from ivoa_eb_broker.platforms.slurm import (
     NOTEBOOK,
@@ -94,7 +95,8 @@ def test_the_sbatch_command_is_the_booking(tmp_path: Path) -> None:
     args = platform.sbatch_args(job)
     assert args[0] == "sbatch"
     for expected in ("--cpus-per-task=2", "--mem=3072M", "--time=3", "--nodes=1",
-                     "--no-requeue", "--partition=debug", f"--job-name=eb-{job.uuid}"):
+                     "--no-requeue", "--partition=debug", f"--job-name=eb-{job.uuid}",
+                     "--hold"):
         assert expected in args
     begin = [a for a in args if a.startswith("--begin=")][0]
     assert datetime.fromisoformat(begin.split("=", 1)[1]).astimezone(UTC) == start
@@ -139,7 +141,7 @@ def reasons_of(platform: SlurmPlatform, request: dict) -> dict[str, str]:
 
 def test_check_accepts_a_plain_container(offline: SlurmPlatform) -> None:
     if reasons_of(offline, document(["true"])).get("/executable/kind"):
-        pytest.skip("podman is not installed on this machine")
+        absent("podman is not installed on this machine; run scripts/engines/podman.sh")
     assert reasons_of(offline, document(["true"])) == {}
 
 
