@@ -416,7 +416,54 @@ class _Walker:
             )
             if k in schema
         }
+        if json_type == "integer":
+            facets = _long_facets(facets, enum, uri)
         return Scalar(json_type, doc, name, enum, pattern, fmt, facets, notes)
+
+
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+"""The range of ``xs:long``, the XML form of every JSON Schema integer."""
+
+
+def _long_facets(facets: dict[str, Any], enum: tuple[Any, ...] | None, uri: str) -> dict[str, Any]:
+    """The facets of an integer, checked to keep it within ``xs:long``; the bounds that
+    ``xs:long`` has anyway are dropped.
+
+    JSON has integers of any size, XML's ``xs:long`` does not: an integer the JSON Schema
+    leaves unbounded would accept documents that have no valid XML form. So every integer
+    of the schema must say its bounds, within those of ``xs:long``.
+    """
+    if enum is not None:
+        if not all(isinstance(v, int) and LONG_MIN <= v <= LONG_MAX for v in enum):
+            raise ValueError(f"{uri}: an integer enum value does not fit xs:long")
+        return facets
+    low = max(
+        [
+            facets[k] + (k == "exclusiveMinimum")
+            for k in ("minimum", "exclusiveMinimum")
+            if k in facets
+        ],
+        default=None,
+    )
+    high = min(
+        [
+            facets[k] - (k == "exclusiveMaximum")
+            for k in ("maximum", "exclusiveMaximum")
+            if k in facets
+        ],
+        default=None,
+    )
+    if low is None or high is None or low < LONG_MIN or high > LONG_MAX:
+        raise ValueError(
+            f"{uri}: an integer needs minimum and maximum within xs:long "
+            f"[{LONG_MIN}, {LONG_MAX}], so that every valid document has an XML form"
+        )
+    out = dict(facets)
+    if out.get("minimum") == LONG_MIN:
+        del out["minimum"]
+    if out.get("maximum") == LONG_MAX:
+        del out["maximum"]
+    return out
 
 
 class _XPath:

@@ -233,18 +233,15 @@ def test_hostile_bodies_get_4xx_never_5xx(client: TestClient, name: str) -> None
         error_of(response, response.status_code)
 
 
-def test_huge_numbers_are_answered_not_crashed(client: TestClient) -> None:
+def test_huge_numbers_are_rejected_with_their_path_not_crashed(client: TestClient) -> None:
+    """Integers beyond xs:long are malformed under the schemas: a 400 naming the field."""
     document = request_document()
     document["compute"]["cores"] = {"min": 10**400}
     body = json.dumps(document).encode()
     headers = {"Content-Type": "application/json"}
-    response = client.post("/requests", content=body, headers=headers)
-    assert response.status_code == 200, response.text
-    answer = yaml.safe_load(response.text)
-    assert answer["result"] == "NO"
-    assert answer["meta"]["messages"][0]["values"]["path"] == "/compute/cores/min"
-    direct = client.post("/direct", content=body, headers=headers)
-    assert paths(error_of(direct, 400)) == ["/compute/cores/min"]
+    for endpoint in ("/requests", "/direct"):
+        response = client.post(endpoint, content=body, headers=headers)
+        assert paths(error_of(response, 400)) == ["/compute/cores/min"], endpoint
 
 
 def test_an_unexpected_error_is_a_generic_500(tmp_path: Path) -> None:

@@ -258,6 +258,12 @@ def _problems(document: dict[str, Any], model: Any = m.ExecutionRequest) -> list
     return [(problem.path, problem.message) for problem in caught.value.problems]
 
 
+def _decodes(document: dict[str, Any], model: Any = m.ExecutionRequest) -> bool:
+    """The model reads the document and writes the same document back."""
+    parsed = decode(json.dumps(document).encode(), MediaType.JSON, model)
+    return bool(parsed.to_document() == document)
+
+
 def test_typo_in_a_known_kind_is_reported_at_its_path() -> None:
     docker = {"kind": K.DOCKER_CONTAINER, "imagee": {"locations": ["x"]}}
     assert _problems({"executable": docker}) == [
@@ -361,10 +367,21 @@ def test_offer_set_rules() -> None:
     yes_without_offers = {**OFFER_SET_YES, "offers": []}
     no_with_offers = {**OFFER_SET_NO, "offers": [SESSION]}
     no_without_messages = {**OFFER_SET_NO, "meta": {"uuid": UUID_A, "url": "http://x"}}
-    yes_not_offered = {**OFFER_SET_YES, "offers": [SIMPLE_SESSION]}
-    for document in (yes_without_offers, no_with_offers, no_without_messages, yes_not_offered):
+    for document in (yes_without_offers, no_with_offers, no_without_messages):
         assert not validator("offer-set-response.yaml").is_valid(document)
         assert _problems(document, m.OfferSetResponse)
+
+
+def test_offer_set_read_after_accept_shows_current_phases() -> None:
+    """GET /offersets/{uuid} after an accept: the offers are no longer OFFERED, and the
+    offer set is still valid (OFF-15 binds the answer that creates it, not later reads)."""
+    phases = ("ACCEPTED", "REJECTED", "EXPIRED", "RUNNING")
+    offers = [{**SIMPLE_SESSION, "phase": phase} for phase in phases]
+    document = {**OFFER_SET_YES, "offers": offers}
+    assert validator("offer-set-response.yaml").is_valid(document)
+    parsed = decode(json.dumps(document).encode(), MediaType.JSON, m.OfferSetResponse)
+    assert [offer.phase for offer in parsed.offers or []] == list(phases)
+    assert parsed.to_document() == document
 
 
 def test_session_rules() -> None:
@@ -384,10 +401,48 @@ def test_error_response_rules() -> None:
     info_only["messages"][0]["level"] = "INFO"
     no_path = copy.deepcopy(ERROR)
     del no_path["messages"][0]["values"]["path"]
-    bad_status = {**ERROR, "status": 500}
-    for document in (info_only, no_path, bad_status, {**ERROR, "messages": []}):
-        assert not validator("error-response.yaml").is_valid(document)
-        assert _problems(document, m.ErrorResponse)
+    for bad_status in (399, 600):
+        for document in (info_only, no_path, {**ERROR, "status": bad_status}):
+            assert not validator("error-response.yaml").is_valid(document)
+            assert _problems(document, m.ErrorResponse)
+    assert not validator("error-response.yaml").is_valid({**ERROR, "messages": []})
+    assert _problems({**ERROR, "messages": []}, m.ErrorResponse)
+    for server_status in (500, 503):
+        document = {**ERROR, "status": server_status}
+        assert validator("error-response.yaml").is_valid(document)
+        assert _decodes(document, m.ErrorResponse)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("/compute/cores/max", 2**63),
+        ("/compute/memory/min", 2**63),
+        ("/storage/0/size/max", 2**63),
+    ],
+)
+def test_integers_beyond_xs_long_are_refused_by_schema_and_model(path: str, value: int) -> None:
+    document = {
+        "executable": JUPYTER,
+        "compute": {
+            "kind": K.SIMPLE_COMPUTE_RESOURCE,
+            "cores": {"min": 1},
+            "memory": {"min": 1},
+        },
+        "storage": [{"kind": K.SIMPLE_STORAGE_RESOURCE, "size": {"min": 1}}],
+    }
+    assert validator("execution-request.yaml").is_valid(document)
+    assert _decodes(document)
+    *parents, last = path.strip("/").split("/")
+    node: Any = document
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[last] = value
+    assert not validator("execution-request.yaml").is_valid(document)
+    assert [problem[0] for problem in _problems(document)] == [path]
+    node[last] = value - 1
+    assert validator("execution-request.yaml").is_valid(document)
+    assert _decodes(document)
 
 
 def test_data_kinds_stay_distinct() -> None:

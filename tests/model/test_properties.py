@@ -26,7 +26,6 @@ from hypothesis_jsonschema import _from_schema, from_schema
 from ivoa_eb_broker import model as m
 from ivoa_eb_broker.codecs import MediaType, decode, encode
 from ivoa_eb_spec.registry import SCHEMA_BASE, registry, validator
-from ivoa_eb_spec.xmlschema_gen import xml_schema
 
 
 class _ManyWithMore:
@@ -228,16 +227,15 @@ def inlined(schema_file: str) -> dict[str, Any]:
 # generator's alphabet (UTF-8) has none. A negated class, which Hypothesis draws from fast.
 _NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
 _XML_TEXT = f"^[^{_NOT_XML_CHARS}]*(?![\\s\\S])"
-_INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
 
 
 def _xml_safe(schema: Any) -> Any:
     """The schema narrowed to documents that have an XML form.
 
     JSON can carry what XML cannot, so the XML legs generate from a narrower schema:
-    strings hold only characters XML 1.0 allows, integers fit ``xs:long`` (the JSON Schema
-    sets no bound), and the fields of an unknown kind are strings, because XML carries them
-    untyped, as text.
+    strings hold only characters XML 1.0 allows, and the fields of an unknown kind are
+    strings, because XML carries them untyped, as text. (Integers need no narrowing: the
+    JSON Schema bounds every one within ``xs:long``.)
     """
     if isinstance(schema, list):
         return [_xml_safe(item) for item in schema]
@@ -259,8 +257,6 @@ def _xml_safe(schema: Any) -> Any:
     elif isinstance(node.get("pattern"), str):
         # A negated class (as in the JSON Pointer pattern) also excludes what XML cannot hold.
         node["pattern"] = node["pattern"].replace("[^", "[^" + _NOT_XML_CHARS)
-    if node.get("type") == "integer":
-        node = {**_INT64, **node}
     if node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict):
         node.setdefault("propertyNames", {"pattern": _XML_TEXT})
     if "propertyNames" in node and "additionalProperties" not in node:
@@ -295,8 +291,11 @@ def _xml_legal(value: Any) -> bool:
 _XML_ILLEGAL = re.compile(f"[{_NOT_XML_CHARS}]")
 
 
+EXAMPLES = 200
+"""Documents per message type and property: the issue's acceptance asks for at least 200."""
+
 SETTINGS = settings(
-    max_examples=200,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -310,10 +309,13 @@ SETTINGS = settings(
 def test_schema_valid_documents_parse_and_write_back(name: str) -> None:
     schema_file, model = MESSAGES[name]
     check = validator(schema_file)
+    seen = 0
 
     @SETTINGS
     @given(documents(name))
     def run(document: dict[str, Any]) -> None:
+        nonlocal seen
+        seen += 1
         assert check.is_valid(document)
         parsed = decode(json.dumps(document).encode(), MediaType.JSON, model)  # (a)
         written = parsed.to_document()
@@ -325,24 +327,29 @@ def test_schema_valid_documents_parse_and_write_back(name: str) -> None:
             assert again.to_document() == document
 
     run()
+    assert seen >= EXAMPLES, f"Hypothesis ran {seen} documents, fewer than {EXAMPLES}"
 
 
 @pytest.mark.parametrize("name", list(MESSAGES))
 def test_xml_round_trip_is_identity_and_valid(name: str) -> None:
     schema_file, model = MESSAGES[name]
     check = validator(schema_file)
-    xsd = xml_schema()
+    seen = 0
 
     @SETTINGS
     @given(documents(name, xml=True))
     def run(document: dict[str, Any]) -> None:
+        nonlocal seen
+        seen += 1
         assert check.is_valid(document)
         parsed = decode(json.dumps(document).encode(), MediaType.JSON, model)
         body = encode(parsed, MediaType.XML)
-        assert xsd.is_valid(body)  # (d)
+        # (d): the XML codec checks the body against the XSD before decoding it, and
+        # refuses it (DecodeError) if the XSD does; one validation per document is enough.
         from_xml = decode(body, MediaType.XML, model)
         from_yaml = decode(encode(from_xml, MediaType.YAML), MediaType.YAML, model)
         assert from_xml == parsed and from_yaml == parsed  # (c)
         assert from_yaml.to_document() == document
 
     run()
+    assert seen >= EXAMPLES, f"Hypothesis ran {seen} documents, fewer than {EXAMPLES}"

@@ -12,14 +12,21 @@ from openapi_spec_validator.readers import read_from_filename
 SOURCE = files() / "openapi" / "execution-broker.yaml"
 BUNDLED = files() / "bundled" / "openapi.yaml"
 MEDIA_TYPES = {"application/yaml", "application/json", "application/xml"}
+SERVER_ERRORS = {"500", "503"}
 OPERATIONS = {
-    ("post", "/requests"): ("ExecutionRequest", {"200", "303", "400", "406", "413", "415"}),
-    ("post", "/direct"): ("DirectExecution", {"200", "303", "400", "406", "413", "415"}),
-    ("get", "/offersets/{uuid}"): ("OfferSetSelect", {"200", "400", "404", "406"}),
-    ("get", "/sessions/{uuid}"): ("SessionSelect", {"200", "400", "404", "406"}),
+    ("post", "/requests"): (
+        "ExecutionRequest",
+        {"200", "303", "400", "406", "413", "415"} | SERVER_ERRORS,
+    ),
+    ("post", "/direct"): (
+        "DirectExecution",
+        {"200", "303", "400", "406", "413", "415"} | SERVER_ERRORS,
+    ),
+    ("get", "/offersets/{uuid}"): ("OfferSetSelect", {"200", "400", "404", "406"} | SERVER_ERRORS),
+    ("get", "/sessions/{uuid}"): ("SessionSelect", {"200", "400", "404", "406"} | SERVER_ERRORS),
     ("post", "/sessions/{uuid}"): (
         "SessionUpdate",
-        {"200", "400", "404", "406", "409", "413", "415", "422"},
+        {"200", "400", "404", "406", "409", "413", "415", "422"} | SERVER_ERRORS,
     ),
 }
 DOCUMENT = load_yaml("openapi/execution-broker.yaml")
@@ -83,11 +90,11 @@ def test_every_body_exists_in_yaml_json_and_xml(
 @pytest.mark.parametrize(
     ("method", "path", "operation"), _operations(), ids=lambda v: v if isinstance(v, str) else ""
 )
-def test_every_4xx_answer_is_an_error_response(
+def test_every_4xx_and_5xx_answer_is_an_error_response(
     method: str, path: str, operation: dict[str, Any]
 ) -> None:
     for status, response in operation["responses"].items():
-        if status.startswith("4"):
+        if status[0] in "45":
             content = _deref(response)["content"]
             assert {media["schema"]["$ref"] for media in content.values()} == {
                 "#/components/schemas/ErrorResponse"
@@ -148,3 +155,16 @@ def test_bundle_loads_in_schemathesis() -> None:
     schema = schemathesis.openapi.from_path(str(BUNDLED))
     labels = {result.ok().label for result in schema.get_all_operations()}
     assert labels == {f"{method.upper()} {path}" for method, path in OPERATIONS}
+
+
+def test_error_response_schema_admits_every_declared_error_status() -> None:
+    """Every 4xx and 5xx status the OpenAPI declares is one the ErrorResponse can carry."""
+    status = load_yaml("schema/error-response.yaml")["properties"]["status"]
+    declared = {
+        int(code)
+        for _, _, operation in _operations()
+        for code in operation["responses"]
+        if code[0] in "45"
+    }
+    assert declared and all(status["minimum"] <= code <= status["maximum"] for code in declared)
+    assert {500, 503} <= declared

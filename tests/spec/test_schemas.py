@@ -566,6 +566,22 @@ REASON = {
         ({"meta": OFFER_SET_META, "result": "YES", "offers": []}, False),
         (
             {"meta": OFFER_SET_META, "result": "YES", "offers": [{**OFFER, "phase": "ACCEPTED"}]},
+            True,
+        ),
+        (
+            {
+                "meta": OFFER_SET_META,
+                "result": "YES",
+                "offers": [
+                    {**SESSION, "phase": "WAITING"},
+                    {**SESSION, "phase": "REJECTED"},
+                    {**SESSION, "phase": "EXPIRED"},
+                ],
+            },
+            True,
+        ),
+        (
+            {"meta": OFFER_SET_META, "result": "YES", "offers": [{**OFFER, "phase": "GONE"}]},
             False,
         ),
         ({"meta": {**OFFER_SET_META, "messages": [REASON]}, "result": "NO"}, True),
@@ -594,7 +610,9 @@ REASON = {
         "yes-two",
         "yes-no-offers",
         "yes-empty",
-        "yes-not-offered",
+        "yes-read-after-accept",
+        "yes-accepted-rejected-expired",
+        "yes-unknown-phase",
         "no-with-reason",
         "no-empty-offers",
         "no-without-messages",
@@ -629,7 +647,9 @@ PROBLEM = {
             {"status": 400, "title": "Whole", "messages": [{**PROBLEM, "values": {"path": ""}}]},
             True,
         ),
-        ({"status": 500, "title": "Oops", "messages": [PROBLEM]}, False),
+        ({"status": 500, "title": "Oops", "messages": [{**PROBLEM, "values": {"path": ""}}]}, True),
+        ({"status": 503, "title": "Busy", "messages": [{**PROBLEM, "values": {"path": ""}}]}, True),
+        ({"status": 600, "title": "Oops", "messages": [PROBLEM]}, False),
         ({"status": 399, "title": "Oops", "messages": [PROBLEM]}, False),
         ({"status": 400, "title": "Invalid", "messages": []}, False),
         ({"status": 400, "title": "Invalid", "messages": [{**PROBLEM, "level": "WARN"}]}, False),
@@ -650,7 +670,9 @@ PROBLEM = {
         "ok",
         "with-warning",
         "whole-body",
-        "5xx",
+        "500",
+        "503",
+        "6xx",
         "3xx",
         "no-messages",
         "no-error-level",
@@ -690,3 +712,70 @@ def test_required_fields_of_options_and_updates(schema: str, document: dict[str,
 def test_validator_refuses_unknown_schema_names() -> None:
     with pytest.raises(KeyError):
         validator("no-such-schema.yaml")
+
+
+# -- integers fit xs:long ------------------------------------------------------------------
+
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+
+
+@pytest.mark.parametrize(("path", "document"), _documents(), ids=schema_files())
+def test_every_integer_has_bounds_within_xs_long(path: str, document: dict[str, Any]) -> None:
+    """JSON integers have no size limit, the XML form's xs:long has: an unbounded integer
+    would let the JSON Schema accept documents that have no valid XML form."""
+    for pointer, node in _walk(document):
+        if isinstance(node, dict) and node.get("type") == "integer":
+            assert "minimum" in node and "maximum" in node, f"{path}#{pointer}"
+            assert LONG_MIN <= node["minimum"] <= node["maximum"] <= LONG_MAX, f"{path}#{pointer}"
+
+
+@pytest.mark.parametrize(
+    ("schema", "document", "pointer"),
+    [
+        (
+            "execution-request.yaml",
+            {
+                "executable": NOTEBOOK,
+                "compute": {
+                    "kind": K + "compute/simple-compute-resource.yaml",
+                    "cores": {"min": 1, "max": 1},
+                },
+            },
+            "/compute/cores/max",
+        ),
+        (
+            "execution-request.yaml",
+            {
+                "executable": NOTEBOOK,
+                "storage": [
+                    {"kind": K + "storage/simple-storage-resource.yaml", "size": {"min": 1}}
+                ],
+            },
+            "/storage/0/size/min",
+        ),
+        ("update.yaml", {"kind": "uri:integer-value-update", "path": "p", "value": 1}, "/value"),
+        ("update.yaml", {"kind": "uri:integer-delta-update", "path": "p", "delta": 1}, "/delta"),
+        ("option.yaml", {"kind": "uri:integer-value-option", "path": "p", "max": 1}, "/max"),
+        ("option.yaml", {"kind": "uri:integer-delta-option", "path": "p", "min": 1}, "/min"),
+    ],
+    ids=["cores", "storage-size", "update-value", "update-delta", "option-max", "delta-min"],
+)
+def test_integers_beyond_xs_long_are_refused(
+    schema: str, document: dict[str, Any], pointer: str
+) -> None:
+    check = validator(schema)
+    *parents, last = pointer.strip("/").split("/")
+
+    def with_value(value: int) -> dict[str, Any]:
+        changed = copy.deepcopy(document)
+        node: Any = changed
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[last] = value
+        return changed
+
+    assert check.is_valid(with_value(LONG_MAX))
+    assert not check.is_valid(with_value(LONG_MAX + 1))
+    if schema != "execution-request.yaml":
+        assert check.is_valid(with_value(LONG_MIN))
+        assert not check.is_valid(with_value(LONG_MIN - 1))

@@ -37,6 +37,10 @@ def session(phase: str = "OFFERED", expires: bool = True) -> str:
 
 
 SESSION_BODY = session()
+_ERROR_ENTRY = (
+    "<message><level>ERROR</level><template>t</template>"
+    '<values><entry name="path"></entry></values><message>m</message></message>'
+)
 
 VALID: dict[str, tuple[bytes, dict[str, Any]]] = {
     "request-notebook": (
@@ -137,6 +141,30 @@ VALID: dict[str, tuple[bytes, dict[str, Any]]] = {
             "result": "NO",
         },
     ),
+    "offer-set-read-after-accept": (
+        doc(
+            "offers-response",
+            f"<meta><uuid>{UUID}</uuid><url>http://localhost/offersets/{UUID}</url></meta>"
+            "<result>YES</result><offers>"
+            + "".join(
+                f'<execution kind="{SIMPLE}">{session(phase=phase, expires=False)}</execution>'
+                for phase in ("WAITING", "REJECTED", "EXPIRED")
+            )
+            + "</offers>",
+        ),
+        {
+            "meta": {"uuid": UUID, "url": f"http://localhost/offersets/{UUID}"},
+            "result": "YES",
+            "offers": [
+                {
+                    "kind": SIMPLE,
+                    "meta": {"uuid": UUID, "url": f"http://localhost/sessions/{UUID}"},
+                    "phase": phase,
+                }
+                for phase in ("WAITING", "REJECTED", "EXPIRED")
+            ],
+        },
+    ),
     "session": (
         doc("execution", session(phase="RUNNING", expires=False), f' kind="{SIMPLE}"'),
         {
@@ -152,6 +180,14 @@ VALID: dict[str, tuple[bytes, dict[str, Any]]] = {
     "update": (
         doc("update", "<path>phase</path><value>ACCEPTED</value>", ' kind="uri:enum-value-update"'),
         {"kind": "uri:enum-value-update", "path": "phase", "value": "ACCEPTED"},
+    ),
+    "update-value-at-the-xs-long-bound": (
+        doc(
+            "update",
+            "<path>/x</path><value>-9223372036854775808</value>",
+            ' kind="uri:integer-value-update"',
+        ),
+        {"kind": "uri:integer-value-update", "path": "/x", "value": -(2**63)},
     ),
     "update-delta": (
         doc(
@@ -182,6 +218,21 @@ VALID: dict[str, tuple[bytes, dict[str, Any]]] = {
             ],
         },
     ),
+    "error-503": (
+        doc(
+            "error",
+            "<status>503</status><title>Service unavailable</title><messages>"
+            + _ERROR_ENTRY
+            + "</messages>",
+        ),
+        {
+            "status": 503,
+            "title": "Service unavailable",
+            "messages": [
+                {"level": "ERROR", "template": "t", "values": {"path": ""}, "message": "m"}
+            ],
+        },
+    ),
 }
 
 SCHEMA_OF = {
@@ -202,11 +253,6 @@ def test_valid_documents(name: str) -> None:
     assert value == expected
     validator(SCHEMA_OF[root]).validate(value)
 
-
-_ERROR_ENTRY = (
-    "<message><level>ERROR</level><template>t</template>"
-    '<values><entry name="path"></entry></values><message>m</message></message>'
-)
 
 # name: (document, the element named in the error, what happens without the XSD): True: the
 # codec decodes it and the JSON Schema refuses the result; False: the codec refuses it too;
@@ -294,12 +340,10 @@ INVALID: dict[str, tuple[bytes, str, bool | None]] = {
         "/eb:offers-response",
         True,
     ),
-    "YES with an offer not OFFERED": (
+    "YES with an empty offers list": (
         doc(
             "offers-response",
-            f"<meta><uuid>{UUID}</uuid><url>http://x/</url></meta><result>YES</result>"
-            f'<offers><execution kind="{SIMPLE}">{session(phase="ACCEPTED")}'
-            "</execution></offers>",
+            f"<meta><uuid>{UUID}</uuid><url>http://x/</url></meta><result>YES</result><offers/>",
         ),
         "/eb:offers-response",
         True,
@@ -331,9 +375,23 @@ INVALID: dict[str, tuple[bytes, str, bool | None]] = {
         "/eb:update",
         False,
     ),
-    "error status outside 4xx": (
+    "error status outside 4xx and 5xx": (
         doc("error", f"<status>200</status><title>t</title><messages>{_ERROR_ENTRY}</messages>"),
         "/eb:error/eb:status",
+        True,
+    ),
+    "error status beyond 5xx": (
+        doc("error", f"<status>600</status><title>t</title><messages>{_ERROR_ENTRY}</messages>"),
+        "/eb:error/eb:status",
+        True,
+    ),
+    "cores beyond xs:long": (
+        doc(
+            "offers-request",
+            f'<executable kind="{NOTEBOOK}"/><compute kind="{COMPUTE}"><cores>'
+            "<max>9223372036854775808</max></cores></compute>",
+        ),
+        "/eb:offers-request/eb:compute/eb:cores/eb:max",
         True,
     ),
     "error without an ERROR message": (

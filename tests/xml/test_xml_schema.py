@@ -107,3 +107,31 @@ def test_time_strings_use_the_published_xsd_patterns(xsd_tree: etree._Element) -
     patterns = set(xsd_tree.xpath("//xs:pattern/@value", namespaces=NSMAP))
     for name in ("Instant", "Duration", "Interval"):
         assert time[name]["x-xsd-pattern"] in patterns, name
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "integer"},
+        {"type": "integer", "minimum": 0},
+        {"type": "integer", "maximum": 5},
+        {"type": "integer", "minimum": 0, "maximum": 2**63},
+        {"type": "integer", "minimum": -(2**63) - 1, "maximum": 0},
+    ],
+    ids=["unbounded", "no-maximum", "no-minimum", "above-long", "below-long"],
+)
+def test_an_integer_without_xs_long_bounds_is_refused(schema: dict[str, object]) -> None:
+    """JSON integers are unbounded, xs:long is not: the generator insists on bounds."""
+    with pytest.raises(ValueError, match="xs:long"):
+        gen._Walker().scalar(schema, "integer", None, None, "test#/x")
+
+
+def test_bounds_of_xs_long_itself_are_not_repeated_as_facets() -> None:
+    node = gen._Walker().scalar(
+        {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}, "integer", None, None, "u"
+    )
+    assert node.facets == {}
+    node = gen._Walker().scalar(
+        {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, "integer", None, None, "u"
+    )
+    assert node.facets == {"minimum": 0}

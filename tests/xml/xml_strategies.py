@@ -7,7 +7,6 @@ in an ``allOf``), from the local files only.
 
 from __future__ import annotations
 
-import math
 import re
 from functools import cache
 from types import SimpleNamespace
@@ -19,8 +18,6 @@ from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema, from_schema
 from ivoa_eb_spec import load_yaml
 from ivoa_eb_spec.registry import SCHEMA_BASE, schema_files
-
-LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 
 # XML 1.0 allows only these characters (https://www.w3.org/TR/xml/#charsets). The JSON Schema
 # allows every Unicode string, so a schema-valid document may hold a character (a C0 control
@@ -200,16 +197,12 @@ def _adapt(schema: dict[str, Any]) -> None:
 
     Each narrowing is a finding reported to the lead, with a test that shows the codec
     refusing the value with a pointer rather than writing broken XML:
-    - an integer without bounds may exceed xs:long: bounds of xs:long are added;
     - the free properties of an unknown kind may hold objects whose keys are not XML names
       (``propertyNames`` restricts only the first level): nested keys are made XML names;
     - ``oneOf`` of a family becomes ``anyOf``: the branches exclude each other by ``kind``,
       so the documents are the same, and hypothesis-jsonschema then draws from the branches
       instead of filtering every draw through a oneOf validator (minutes instead of seconds).
     """
-    if schema.get("type") == "integer":
-        schema.setdefault("minimum", LONG_MIN)
-        schema.setdefault("maximum", LONG_MAX)
     kind = schema.get("properties", {}).get("kind", {})
     if "propertyNames" in schema and "not" in kind:
         schema["additionalProperties"] = _FREE_VALUE
@@ -285,21 +278,6 @@ def documents(path: str) -> st.SearchStrategy[Any]:
 
 # hypothesis-jsonschema knows no "uuid" format; one shared dict keeps the memo keys stable.
 _FORMATS = {"uuid": st.uuids().map(str)}
-
-
-def integers_fit_long(value: Any) -> bool:
-    """False when the document holds an integer beyond xs:long (the JSON Schema sets no bound)."""
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, int):
-        return LONG_MIN <= value <= LONG_MAX
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(integers_fit_long(item) for item in value)
-    if isinstance(value, dict):
-        return all(integers_fit_long(item) for item in value.values())
-    return True
 
 
 # -- what the XML form keeps of an unknown kind ------------------------------------------

@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Discriminator,
+    Field,
     Strict,
     field_validator,
     model_validator,
@@ -34,6 +35,8 @@ __all__ = [
     "Document",
     "Float",
     "Int",
+    "LONG_MAX",
+    "LONG_MIN",
     "KnownModel",
     "OpenModel",
     "Str",
@@ -51,10 +54,15 @@ def whole_number(value: Any) -> Any:
     return value
 
 
+#: The range of ``xs:long``: every integer of the JSON Schema has bounds within it, so that
+#: every valid document has an XML form.
+LONG_MIN: Final = -(2**63)
+LONG_MAX: Final = 2**63 - 1
+
 # Strict scalars: the wire types of JSON Schema, no coercion ("1" is not an integer, true is
 # not a number). A float field still takes an integer, as JSON Schema's `number` does.
 Str = Annotated[str, Strict()]
-Int = Annotated[int, BeforeValidator(whole_number), Strict()]
+Int = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=LONG_MIN, le=LONG_MAX)]
 Float = Annotated[float, Strict()]
 Bool = Annotated[bool, Strict()]
 

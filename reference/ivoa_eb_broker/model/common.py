@@ -8,15 +8,24 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, Tag
 
 from . import kinds as K
-from .base import UNKNOWN_TAG, Float, KnownModel, OpenModel, Str, kind_discriminator, whole_number
+from .base import (
+    LONG_MAX,
+    UNKNOWN_TAG,
+    Float,
+    KnownModel,
+    OpenModel,
+    Str,
+    kind_discriminator,
+    whole_number,
+)
 from .formats import DateTime, Duration, Instant, Interval, NonEmpty, Uuid
 from .options import Option
 
 #: A client-chosen name, by which components of one request refer to each other.
 Name = NonEmpty
 
-#: A whole number from 1 (core counts, sizes in GiB).
-Positive = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=1)]
+#: A whole number from 1 (core counts, sizes in GiB), at most the largest ``xs:long``.
+Positive = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=1, le=LONG_MAX)]
 
 __all__ = [
     "Component",

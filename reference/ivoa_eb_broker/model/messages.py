@@ -13,7 +13,7 @@ from .common import Cost, MessageItem, MessageLevel, Metric, ServiceMetadata
 from .executables import Executable
 from .formats import Duration, Interval, NonEmpty
 from .resources import Compute, DataResource, StorageResource
-from .sessions import ExecutionSession, SessionPhase
+from .sessions import ExecutionSession
 
 __all__ = [
     "ErrorMessage",
@@ -76,10 +76,10 @@ class OfferSetResponse(KnownModel):
     def _result_agrees(self) -> Self:
         # Decision 8 of the brief: YES means offers to accept, NO means messages saying why.
         if self.result is OfferSetResult.YES:
+            # The offers are OFFERED when the set is made (requirement OFF-15); read again
+            # later, each shows its current phase, so the model accepts any phase.
             if not self.offers:
                 raise ValueError("result YES needs at least one offer")
-            if any(getattr(offer, "phase", None) != SessionPhase.OFFERED for offer in self.offers):
-                raise ValueError("every offer of a YES offer set is OFFERED")
         elif self.offers:
             raise ValueError("result NO carries no offers")
         elif not self.meta.messages:
@@ -106,9 +106,9 @@ class ErrorMessage(MessageItem):
 
 
 class ErrorResponse(KnownModel):
-    """The body of every 4xx answer; at least one message has level ERROR."""
+    """The body of every 4xx answer (and of a 5xx one); at least one message has level ERROR."""
 
-    status: Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=400, le=499)]
+    status: Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=400, le=599)]
     title: Str
     messages: Annotated[list[ErrorMessage], Field(min_length=1)]
 

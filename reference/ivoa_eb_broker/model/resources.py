@@ -8,8 +8,20 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, Tag
 
 from . import kinds as K
-from .base import UNKNOWN_TAG, Int, KnownModel, OpenModel, Str, kind_discriminator, whole_number
+from .base import (
+    LONG_MAX,
+    UNKNOWN_TAG,
+    Int,
+    KnownModel,
+    OpenModel,
+    Str,
+    kind_discriminator,
+    whole_number,
+)
 from .common import Component, Cost, LifecycleComponent, Metric, Name, PositiveRange
+
+#: A size in bytes: from 0 to the largest ``xs:long``.
+ByteCount = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=0, le=LONG_MAX)]
 
 __all__ = [
     "Compute",
@@ -191,7 +203,7 @@ class DataLinkRecord(KnownModel):
     description: Str | None = None
     semantics: Str | None = None
     content_type: Str | None = None
-    content_length: Int | None = None
+    content_length: ByteCount | None = None
     content_qualifier: Str | None = None
     local_semantics: Str | None = None
     link_auth: Str | None = None
@@ -236,7 +248,7 @@ class SkaoBlock(KnownModel):
     namespace: Str | None = None
     objectname: Str | None = None
     objecttype: DataObjectType | None = None
-    datasize: Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=0)] | None = None
+    datasize: ByteCount | None = None
     checksum: SkaoChecksum | None = None
     replicas: list[SkaoReplica] | None = None
 
