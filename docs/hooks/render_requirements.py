@@ -160,7 +160,10 @@ def preamble(report: Report | None, report_path: Path) -> list[str]:
     parts += [
         f"Verdicts: the run of the conformance suite against the reference broker recorded when "
         f"this site was built (`build/{report_path.name}`), started {report.started}, "
-        f"finished {report.finished}.",
+        f"finished {report.finished}. The broker ran on its embedded defaults (simulated "
+        "platform) but with a short offer lifetime (`OFFER_LIFETIME` in "
+        "`scripts/docs/run_conformance.py`), so that the suite could watch an offer expire "
+        "within its time budget.",
         "",
     ]
     if report.counts:
