@@ -93,13 +93,16 @@ class Connector:
 
 @dataclass(frozen=True)
 class Status:
-    """What ``poll`` reports: the job's state, its exit code once finished, a message, and
-    the connectors through which the user reaches it (empty when there are none)."""
+    """What ``poll`` reports: the job's state, its exit code once finished, a message, the
+    connectors through which the user reaches it (empty when there are none) and, once it
+    has ended, the last lines of its output (empty when the platform cannot tell): a user
+    whose program prints its result reads it in the session's messages."""
 
     state: RunState
     exit_code: int | None = None
     message: str = ""
     connectors: tuple[Connector, ...] = ()
+    output: str = ""
 
 
 @dataclass(frozen=True)

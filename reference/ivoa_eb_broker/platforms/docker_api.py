@@ -521,14 +521,14 @@ class DockerApiPlatform(Platform):
         code = code if isinstance(code, int) else None
         if code == 0 and status in ("exited", "stopped"):
             return Status(RunState.SUCCEEDED, 0, "the container exited with exit code 0",
-                          finished)
+                          finished, self._tail(container))
         why = "it ran out of memory; " if state.get("OOMKilled") else ""
         error = str(state.get("Error") or "")
         message = f"the container exited with exit code {code}: {why}{error}".rstrip(": ")
         tail = self._tail(container)
         if tail:
             message += f"; last lines of its log:\n{tail}"
-        return Status(RunState.FAILED, code, message, finished)
+        return Status(RunState.FAILED, code, message, finished, tail)
 
     def _tail(self, container: Any) -> str:
         try:

@@ -36,7 +36,7 @@ import shlex
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,8 @@ echo "$rc" > .eb-exit-code
 exit "$rc"
 """
 EXIT_FILE = ".eb-exit-code"
+#: Lines of a job's output quoted in the session's messages when it ends.
+OUTPUT_LINES = 20
 JOBID_FILE = ".eb-jobid"
 _UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -562,6 +564,19 @@ class SlurmPlatform(Platform):
         return f"slurm:{jobid}:{job.uuid}"
 
     async def poll(self, handle: str) -> Status:
+        status = await self._poll(handle)
+        if not status.state.finished:
+            return status
+        jobid, uuid = _parse(handle)
+        output = await asyncio.to_thread(
+            tail_lines, self.session_dir(uuid) / f"slurm-{jobid}.out", OUTPUT_LINES
+        )
+        message = status.message
+        if output and status.state is RunState.FAILED:
+            message += f"; last lines of its output:\n{output}"
+        return replace(status, message=message, output=output)
+
+    async def _poll(self, handle: str) -> Status:
         jobid, uuid = _parse(handle)
         result = await cli.run(["scontrol", "show", "job", "--oneliner", jobid],
                                self.settings.command_timeout)
@@ -728,3 +743,17 @@ def _items(value: Any) -> list[Mapping[str, Any]]:
 
 
 __all__ = ["STATES", "Node", "SlurmPlatform", "SlurmSettings", "status_of"]
+
+
+def tail_lines(path: Path, lines: int, limit: int = 64 * 1024) -> str:
+    """The last ``lines`` lines of a text file, reading at most its last ``limit`` bytes."""
+    try:
+        with path.open("rb") as stream:
+            stream.seek(0, 2)
+            size = stream.tell()
+            stream.seek(max(0, size - limit))
+            data = stream.read()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", "replace").strip()
+    return "\n".join(text.splitlines()[-lines:])

@@ -14,6 +14,14 @@ from typing import Any
 from ivoa_eb_spec.iso8601 import format_instant
 
 _HOLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Characters XML 1.0 cannot carry (control characters such as a terminal's ESC, lone
+#: surrogates): a value quoting a program's output must not make the XML answer impossible.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -23,7 +31,7 @@ def render(template: str, values: dict[str, str]) -> str:
 
 def item(level: str, template: str, path: str | None = None, **values: Any) -> dict[str, Any]:
     """A MessageItem document; ``path`` goes into ``values`` when given."""
-    strings = {key: str(value) for key, value in values.items()}
+    strings = {key: xml_safe(str(value)) for key, value in values.items()}
     if path is not None:
         strings["path"] = path
     return {

@@ -159,8 +159,17 @@ def test_a_failing_command_fails_with_its_exit_code(service: BrokerService) -> N
     uuid, _ = service.accept_first(request(["sh", "-c", "echo no input >&2; exit 5"]))
     done = service.wait(uuid, ENDED, timeout=90)
     assert done["phase"] == "FAILED"
-    assert any("exit code 5" in t for t in messages(done)), messages(done)
+    assert any("exit code 5" in t and t.endswith("no input") for t in messages(done)), \
+        messages(done)
     assert wait_until(lambda: squeue(uuid) == "", 20)
+
+
+def test_what_the_job_prints_is_quoted_when_it_finishes(service: BrokerService) -> None:
+    uuid, _ = service.accept_first(request(["sh", "-c", SQRT2]))
+    done = service.wait(uuid, ENDED, timeout=90)
+    assert done["phase"] == "COMPLETED", messages(done)
+    finished = [t for t in messages(done) if t.startswith("The job finished (exit code 0)")]
+    assert finished and finished[0].splitlines()[-1] == "1.414213562", messages(done)
 
 
 def test_data_served_on_loopback_is_staged_and_read(service: BrokerService,

@@ -17,6 +17,7 @@ from ivoa_eb_broker.platforms.slurm import (
     SlurmPlatform,
     SlurmSettings,
     status_of,
+    tail_lines,
 )
 from ivoa_eb_broker.platforms.slurm_cli import estimated_start, fields, megabytes, minutes
 from slurm_support import document, make_job, run
@@ -167,3 +168,13 @@ def test_check_gives_reasons(offline: SlurmPlatform) -> None:
 def test_capacity_sums_the_nodes_and_is_bounded(offline: SlurmPlatform) -> None:
     capacity = offline.capacity()
     assert (capacity.cores, capacity.memory, capacity.storage) == (4, 14, 100)
+
+
+def test_the_tail_of_a_job_output_is_its_last_lines_read_from_the_end(tmp_path: Path) -> None:
+    out = tmp_path / "slurm-7.out"
+    out.write_text("".join(f"line {n}\n" for n in range(1, 10001)))
+    assert tail_lines(out, 3) == "line 9998\nline 9999\nline 10000"
+    # Only the last bytes are read: a huge output costs no more than a small one.
+    assert tail_lines(out, 100000, limit=30).splitlines()[-1] == "line 10000"
+    assert len(tail_lines(out, 100000, limit=30)) <= 30
+    assert tail_lines(tmp_path / "missing.out", 3) == ""
