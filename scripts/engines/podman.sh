@@ -32,12 +32,25 @@ if ! podman image exists localhost/busybox:test; then
   rm -rf "$root" "$root.tar"
 fi
 
-if ! curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
+# A service that answers _ping may still be unable to run containers (started from a folder
+# that was deleted since, say): it must run one, else it is started again, from /.
+runs_containers() {
+  curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 \
+    && CONTAINER_HOST="unix://$SOCK" timeout 60 podman --remote run --rm localhost/busybox:test true \
+      >/dev/null 2>&1
+}
+if ! runs_containers; then
+  pkill -f "podman system service .*unix://$SOCK" 2>/dev/null || true
+  sleep 1
   rm -f "$SOCK"
-  nohup podman system service --time=0 "unix://$SOCK" >/tmp/podman-service.log 2>&1 &
+  (cd / && nohup podman system service --time=0 "unix://$SOCK" >/tmp/podman-service.log 2>&1 &)
   for _ in $(seq 1 50); do
     curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break
     sleep 0.2
   done
 fi
-curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null && echo "podman API ready at unix://$SOCK"
+if ! runs_containers; then
+  echo "podman API at unix://$SOCK cannot run containers; see /tmp/podman-service.log" >&2
+  exit 1
+fi
+echo "podman API ready at unix://$SOCK"
