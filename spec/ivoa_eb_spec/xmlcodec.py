@@ -18,6 +18,8 @@ from typing import Any
 from lxml import etree
 
 from .xmlschema_gen import (
+    LONG_MAX,
+    LONG_MIN,
     NS,
     ROOTS,
     Array,
@@ -39,6 +41,7 @@ __all__ = [
     "parse_xml",
     "pointer_of",
     "to_xml",
+    "xml_safe",
 ]
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -51,9 +54,14 @@ _IGNORED_ATTRS = {f"{{{_XSI}}}schemaLocation", f"{{{_XSI}}}noNamespaceSchemaLoca
 _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _WS = " \t\n\r"
-_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DOUBLE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot carry (a control character such as a
+    terminal's ESC, a lone surrogate) replaced by U+FFFD."""
+    return _ILLEGAL.sub("\ufffd", text)
 
 
 class XmlInputError(ValueError):
@@ -277,7 +285,7 @@ def _scalar_text(node: Node, value: Any, pointer: str) -> str:
     if kind == "integer" and isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema: 1.0 is an integer
     if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
-        if not _LONG_MIN <= value <= _LONG_MAX:
+        if not LONG_MIN <= value <= LONG_MAX:
             raise ValueError(f"{pointer}: {value} does not fit xs:long, the XML form of integers")
         return str(value)
     if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):

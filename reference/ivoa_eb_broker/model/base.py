@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Final, Self
 
 from ivoa_eb_spec.vocabulary import canonical_kind, known_kinds
+from ivoa_eb_spec.xmlschema_gen import LONG_MAX, LONG_MIN
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -53,11 +54,6 @@ def whole_number(value: Any) -> Any:
         return int(value)
     return value
 
-
-#: The range of ``xs:long``: every integer of the JSON Schema has bounds within it, so that
-#: every valid document has an XML form.
-LONG_MIN: Final = -(2**63)
-LONG_MAX: Final = 2**63 - 1
 
 # Strict scalars: the wire types of JSON Schema, no coercion ("1" is not an integer, true is
 # not a number). A float field still takes an integer, as JSON Schema's `number` does.

@@ -742,9 +742,6 @@ def _items(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)]
 
 
-__all__ = ["STATES", "Node", "SlurmPlatform", "SlurmSettings", "status_of"]
-
-
 def tail_lines(path: Path, lines: int, limit: int = 64 * 1024) -> str:
     """The last ``lines`` lines of a text file, reading at most its last ``limit`` bytes."""
     try:
@@ -757,3 +754,7 @@ def tail_lines(path: Path, lines: int, limit: int = 64 * 1024) -> str:
         return ""
     text = data.decode("utf-8", "replace").strip()
     return "\n".join(text.splitlines()[-lines:])
+
+
+__all__ = ["STATES", "Node", "SlurmPlatform", "SlurmSettings", "status_of", "tail_lines"]
+

@@ -12,16 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ivoa_eb_spec.iso8601 import format_instant
+from ivoa_eb_spec.xmlcodec import xml_safe
 
 _HOLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-#: Characters XML 1.0 cannot carry (control characters such as a terminal's ESC, lone
-#: surrogates): a value quoting a program's output must not make the XML answer impossible.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_safe(text: str) -> str:
-    """``text`` with each character XML 1.0 cannot carry replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -30,7 +23,10 @@ def render(template: str, values: dict[str, str]) -> str:
 
 
 def item(level: str, template: str, path: str | None = None, **values: Any) -> dict[str, Any]:
-    """A MessageItem document; ``path`` goes into ``values`` when given."""
+    """A MessageItem document; ``path`` goes into ``values`` when given.
+
+    Values may quote a program's output: characters XML cannot carry are replaced, so that
+    the message never makes the XML answer impossible."""
     strings = {key: xml_safe(str(value)) for key, value in values.items()}
     if path is not None:
         strings["path"] = path

@@ -217,15 +217,16 @@ class Scheduler:
                 raise PlatformError("the job ran past its booked time and was stopped")
             await asyncio.sleep(self.interval)
         if status.state is RunState.SUCCEEDED:
-            finished = (
-                info("The job finished (exit code {code}); the last lines of its output:\n"
-                     "{output}", path="/phase", code=str(status.exit_code), output=status.output)
-                if status.output
-                else info("The job finished (exit code {code})", path="/phase",
-                          code=str(status.exit_code))
+            template = "The job finished (exit code {code})"
+            output = {"output": status.output} if status.output else {}
+            if output:
+                template += "; the last lines of its output:\n{output}"
+            await self._advance(
+                uuid,
+                Event.FINISH,
+                connectors=connectors or None,
+                message=info(template, path="/phase", code=str(status.exit_code), **output),
             )
-            await self._advance(uuid, Event.FINISH, connectors=connectors or None,
-                                message=finished)
             return
         detail = status.message or f"the job ended {status.state.lower()}"
         if status.exit_code is not None and "exit code" not in detail:

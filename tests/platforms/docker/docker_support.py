@@ -1,5 +1,6 @@
 """Helpers for the Docker-API platform's tests: is an engine here, settings for a per-test
-work directory, session documents and jobs shaped like broker bookings."""
+work directory, session documents and jobs shaped like broker bookings, and a broker service
+fronting the engine."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 import os
 import time
 import uuid as uuids
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from broker_service import BrokerService, broker_service
 from ivoa_eb_broker.platforms import Job, RunState, Status
 from ivoa_eb_broker.platforms.docker_api import DOCKER, DockerApiPlatform, DockerSettings
 
@@ -132,6 +135,28 @@ def remove_leftovers(uuids_: list[str]) -> None:
     for uuid in uuids_:
         for container in session_containers(uuid, sparse=True):
             container.remove(force=True)
+
+
+@contextmanager
+def docker_broker(folder: Path, **settings: Any) -> Iterator[BrokerService]:
+    """``ivoa-eb-broker serve`` fronting the Docker API, with quick phases and kept storage
+    (``settings`` add to or override them); its work folder is ``service.work``. The
+    containers its sessions leave behind are removed afterwards."""
+    work = folder / "work"
+    work.mkdir()
+    chosen = {
+        "base_url": SOCKET, "work_dir": str(work), "pull": False, "keep_storage": True,
+        "preparing": 0.5, "releasing": 0.5, "stop_timeout": 1, **settings,
+    }
+    with broker_service(folder, [{"name": "docker", "settings": chosen}]) as running:
+        running.work = work  # type: ignore[attr-defined]
+        yield running
+    remove_leftovers([session.name for session in work.iterdir()])
+
+
+def results(service: BrokerService, uuid: str) -> Path:
+    """The results storage of a session run by :func:`docker_broker` (kept after release)."""
+    return service.work / uuid / "storage" / "results"  # type: ignore[attr-defined]
 
 
 __all__ = ["RunState"]

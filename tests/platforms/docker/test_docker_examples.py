@@ -12,34 +12,16 @@ from typing import Any
 
 import pytest
 import yaml
-from broker_service import ENDED, BrokerService, broker_service, messages
-from docker_support import SOCKET, remove_leftovers
+from broker_service import ENDED, BrokerService, messages
+from docker_support import docker_broker, results
 
 pytestmark = pytest.mark.engine
 
 
 @pytest.fixture(scope="module")
 def service(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerService]:
-    folder = tmp_path_factory.mktemp("docker-examples")
-    work = folder / "work"
-    work.mkdir()
-    settings = {
-        "base_url": SOCKET,
-        "work_dir": str(work),
-        "pull": False,
-        "keep_storage": True,
-        "preparing": 0.5,
-        "releasing": 0.5,
-        "stop_timeout": 1,
-    }
-    with broker_service(folder, [{"name": "docker", "settings": settings}]) as running:
-        running.work = work  # type: ignore[attr-defined]
+    with docker_broker(tmp_path_factory.mktemp("docker-examples")) as running:
         yield running
-    remove_leftovers([folder.name for folder in work.iterdir()])
-
-
-def results(service: BrokerService, uuid: str) -> Path:
-    return service.work / uuid / "storage" / "results"  # type: ignore[attr-defined]
 
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

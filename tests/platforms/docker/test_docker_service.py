@@ -18,12 +18,11 @@ from broker_service import (
     NOTEBOOK,
     SINGULARITY,
     BrokerService,
-    broker_service,
     data_server,
     messages,
     wait_until,
 )
-from docker_support import IMAGE, SOCKET, SQRT2, document, remove_leftovers, session_containers
+from docker_support import IMAGE, SQRT2, docker_broker, document, results, session_containers
 
 pytestmark = pytest.mark.engine
 
@@ -32,26 +31,14 @@ pytestmark = pytest.mark.engine
 def service(engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerService]:
     """One broker service for the module (it starts in seconds; the sessions are apart)."""
     folder = tmp_path_factory.mktemp("docker-service")
-    work = folder / "work"
-    work.mkdir()
-    settings = {
-        "base_url": SOCKET, "work_dir": str(work), "pull": False, "keep_storage": True,
-        "allow_private_data": True, "preparing": 0.5, "releasing": 0.5, "stop_timeout": 1,
-    }
-    with broker_service(folder, [{"name": "docker", "settings": settings}]) as running:
-        running.work = work  # type: ignore[attr-defined]
+    with docker_broker(folder, allow_private_data=True) as running:
         yield running
-    remove_leftovers([folder.name for folder in work.iterdir()])
 
 
 def request(command: list[str], **extra: Any) -> dict[str, Any]:
     made = document(command, **extra)
     made["schedule"] = {"requested": {"duration": "PT2M"}}
     return made
-
-
-def results(service: BrokerService, uuid: str) -> Path:
-    return service.work / uuid / "storage" / "results"  # type: ignore[attr-defined]
 
 
 def test_a_container_runs_and_its_result_is_read_back(service: BrokerService) -> None:
