@@ -261,7 +261,7 @@ def test_an_unexpected_error_is_a_generic_500(tmp_path: Path) -> None:
 
 
 def test_errors_come_in_the_negotiated_type(client: TestClient) -> None:
-    from ivoa_eb_broker.codecs import MediaType, load_document
+    from ivoa_eb_spec.codecs import MediaType, load_document
 
     url = "/sessions/8d3c0f4e-1111-4222-8333-944455556666"
     response = client.get(url, headers={"Accept": "application/json"})

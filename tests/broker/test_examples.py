@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from ivoa_eb_broker.codecs import MediaType, dump_document, load_document
 from ivoa_eb_broker.http import create_app
+from ivoa_eb_spec.codecs import MediaType, dump_document, load_document
 from ivoa_eb_spec.iso8601 import parse_instant
 from ivoa_eb_spec.registry import validator
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ivoa_eb_broker.codecs.xml_codec import dump_xml, load_xml
 from ivoa_eb_broker.service.messages import item, xml_safe
+from ivoa_eb_spec.codecs.xml_codec import dump_xml, load_xml
 
 
 def test_characters_xml_cannot_carry_are_replaced_and_the_rest_kept() -> None:

@@ -5,7 +5,7 @@ Tests import the constants and deep-copy what they change.
 
 from __future__ import annotations
 
-from ivoa_eb_broker.model import kinds as K
+from ivoa_eb_spec.model import kinds as K
 
 UUID_A = "0b7f4d3e-8a55-4c1e-9f26-3d0b8e7a6c41"
 UUID_B = "5c2d1a9e-3f47-4b8a-a1d2-7e9c0f6b4a13"

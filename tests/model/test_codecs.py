@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-from ivoa_eb_broker import model as m
-from ivoa_eb_broker.codecs import (
+from ivoa_eb_spec import model as m
+from ivoa_eb_spec.codecs import (
     DecodeError,
     MediaType,
     decode,
@@ -16,7 +16,7 @@ from ivoa_eb_broker.codecs import (
     load_document,
     root_for,
 )
-from ivoa_eb_broker.codecs.yaml_codec import MAX_ALIASES
+from ivoa_eb_spec.codecs.yaml_codec import MAX_ALIASES
 from model_samples import REQUEST, SESSION
 
 

@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
-from ivoa_eb_broker import model as m
-from ivoa_eb_broker.codecs import DecodeError, MediaType, decode, encode
-from ivoa_eb_broker.model import kinds as K
+from ivoa_eb_spec import model as m
+from ivoa_eb_spec.codecs import DecodeError, MediaType, decode, encode
+from ivoa_eb_spec.model import kinds as K
 from ivoa_eb_spec.registry import validator
 from ivoa_eb_spec.xmlschema_gen import xml_schema
 from model_samples import (

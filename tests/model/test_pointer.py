@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ivoa_eb_broker.codecs import pointer
-from ivoa_eb_broker.model import UNKNOWN_TAG
-from ivoa_eb_broker.model import kinds as K
+from ivoa_eb_spec.codecs import pointer
+from ivoa_eb_spec.model import UNKNOWN_TAG
+from ivoa_eb_spec.model import kinds as K
 
 
 def test_keys_and_indexes() -> None:

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema, from_schema
-from ivoa_eb_broker import model as m
-from ivoa_eb_broker.codecs import MediaType, decode, encode
+from ivoa_eb_spec import model as m
+from ivoa_eb_spec.codecs import MediaType, decode, encode
 from ivoa_eb_spec.registry import SCHEMA_BASE, registry, validator
 
 

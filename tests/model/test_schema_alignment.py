@@ -7,8 +7,8 @@ from enum import Enum
 from typing import Any, get_args
 
 import pytest
-from ivoa_eb_broker import model as m
-from ivoa_eb_broker.model import kinds as K
+from ivoa_eb_spec import model as m
+from ivoa_eb_spec.model import kinds as K
 from ivoa_eb_spec.registry import SCHEMA_BASE, registry
 from ivoa_eb_spec.vocabulary import FAMILIES, known_kinds, load_kinds
 from pydantic import BaseModel

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ..codecs import MediaType
+from ivoa_eb_spec.codecs import MediaType
+
 from ..service.errors import Problem
 from ..service.messages import error
 

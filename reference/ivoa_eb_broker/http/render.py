@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ivoa_eb_spec.codecs import dump_document
 from starlette.responses import Response
 
-from ..codecs import dump_document
 from ..service.errors import Problem
 from .negotiation import DEFAULT_ANSWER, Answer
 

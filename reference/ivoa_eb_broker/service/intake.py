@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ivoa_eb_spec.codecs import DecodeError, MediaType, load_document
+from ivoa_eb_spec.codecs.errors import problems_from_validation
+from ivoa_eb_spec.model import ExecutionRequest, Update
 from ivoa_eb_spec.registry import validator
 from ivoa_eb_spec.vocabulary import canonical_kind
 from jsonschema import Draft202012Validator, ValidationError
 from pydantic import ValidationError as ModelError
 
-from ..codecs import DecodeError, MediaType, load_document
-from ..codecs.errors import problems_from_validation
-from ..model import ExecutionRequest, Update
 from .context import Received
 from .errors import bad_request
 from .messages import error, pointer, warn

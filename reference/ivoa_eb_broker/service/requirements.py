@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivoa_eb_spec.iso8601 import TimeFormatError, parse_duration, parse_start
+from ivoa_eb_spec.model import kinds as K
 
 from ..core import PlanRequest
-from ..model import kinds as K
 from .documents import storage_max, storage_min
 from .messages import error, pointer
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ivoa_eb_broker.model import (
+from ivoa_eb_spec.model import (
     ErrorResponse,
     ExecutionRequest,
     ExecutionSession,
@@ -17,7 +17,7 @@ from ivoa_eb_broker.model import (
     UnknownUpdate,
     Update,
 )
-from ivoa_eb_broker.model.updates import (
+from ivoa_eb_spec.model.updates import (
     EnumValueUpdate,
     IntegerDeltaUpdate,
     IntegerValueUpdate,

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
-from ivoa_eb_spec.iso8601 import DURATION_BODY, INSTANT_BODY, INTERVAL_BODY
 from pydantic import AfterValidator, Strict, StringConstraints
+
+from ivoa_eb_spec.iso8601 import DURATION_BODY, INSTANT_BODY, INTERVAL_BODY
 
 __all__ = ["DateTime", "Duration", "Instant", "Interval", "NonEmpty", "Uuid"]
 

@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Final, Self
 
-from ivoa_eb_spec.vocabulary import canonical_kind, known_kinds
-from ivoa_eb_spec.xmlschema_gen import LONG_MAX, LONG_MIN
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -28,6 +26,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from ivoa_eb_spec.vocabulary import canonical_kind, known_kinds
+from ivoa_eb_spec.xmlschema_gen import LONG_MAX, LONG_MIN
 
 from .formats import NonEmpty
 

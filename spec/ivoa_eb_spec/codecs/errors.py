@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from ivoa_eb_broker.model.base import discriminator_tags
+from ivoa_eb_spec.model.base import discriminator_tags
 
 __all__ = ["DecodeError", "Problem", "escape_token", "pointer", "problems_from_validation"]
 
