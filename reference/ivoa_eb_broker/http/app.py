@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from ivoa_eb_spec.iso8601 import parse_duration
@@ -30,7 +30,7 @@ from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
 from ..store import migrate, open_engine
-from . import docs, render, routes
+from . import docs, render, routes, vosi
 from .negotiation import answer_format
 
 log = structlog.get_logger("ivoa_eb_broker.http")
@@ -64,7 +64,7 @@ def _server_error(request: Request, exc: Exception) -> Response:
     return Response(body, status_code=500, media_type="application/yaml")
 
 
-def _fleet(config: Config) -> Fleet:
+def fleet_of(config: Config) -> Fleet:
     """The platforms of the config, each built by its factory (a clear error if unknown)."""
     if not config.platforms:  # the single form: named like the platform itself
         made = platforms.create(config.platform, config.platform_settings)
@@ -92,7 +92,7 @@ def create_app(
     The broker fronts ``platform`` when given (a platform, or a :class:`Fleet` of named
     ones), else the platforms of the config: ``[[platforms]]``, or the one ``[platform]``.
     """
-    fleet = Fleet.of(platform) if platform is not None else _fleet(config)
+    fleet = Fleet.of(platform) if platform is not None else fleet_of(config)
     engine = engine or open_engine(config.database())
     migrate(engine)
     settings = Settings(
@@ -125,6 +125,8 @@ def create_app(
         Route("/openapi.yaml", docs.openapi_yaml, methods=["GET"]),
         Route("/openapi.json", docs.openapi_json, methods=["GET"]),
         Route("/health", routes.health, methods=["GET"]),
+        Route("/availability", vosi.availability, methods=["GET"]),
+        Route("/capabilities", vosi.capabilities, methods=["GET"]),
         Route("/requests", routes.post_requests, methods=["POST"]),
         Route("/direct", routes.post_direct, methods=["POST"]),
         Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
@@ -145,4 +147,6 @@ def create_app(
     app.state.platform = fleet.default.platform
     app.state.platforms = {m.name: m.platform for m in fleet}
     app.state.engine = engine
+    app.state.registry = config.registry
+    app.state.up_since = datetime.now(UTC)
     return app

@@ -17,6 +17,7 @@ from typing import Any
 from .base import (
     Capacity,
     Connector,
+    Health,
     Job,
     Platform,
     PlatformError,
@@ -28,6 +29,7 @@ from .base import (
 __all__ = [
     "Capacity",
     "Connector",
+    "Health",
     "Job",
     "Platform",
     "PlatformError",

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from . import slurm_cli as cli
-from .base import Capacity, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import Capacity, Health, Job, Platform, PlatformError, Reason, RunState, Status
 from .slurm_cli import STATES, status_of
 from .staging import StagingError, download, file_name, url_problem
 
@@ -193,6 +193,16 @@ class SlurmPlatform(Platform):
         return cls(SlurmSettings.from_mapping(table))
 
     # --- what the platform offers ---------------------------------------------------------
+
+    async def health(self) -> Health:
+        """The controller answers ``scontrol ping`` (exit 0 when it is UP)."""
+        try:
+            result = await cli.run(["scontrol", "ping"], self.settings.command_timeout)
+        except PlatformError as problem:
+            return Health(False, f"Slurm: {problem}")
+        if not result.ok:
+            return Health(False, f"Slurm's controller does not answer: {result.text}")
+        return Health(True)
 
     def supported_kinds(self) -> frozenset[str]:
         return frozenset({DOCKER, SINGULARITY})
