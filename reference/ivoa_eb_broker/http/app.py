@@ -16,6 +16,7 @@ from ivoa_eb_spec.iso8601 import parse_duration
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -31,6 +32,8 @@ from ..service.messages import error
 from ..service.scheduler import Scheduler
 from ..store import migrate, open_engine
 from . import docs, render, routes, vosi
+from .metrics import Metrics, MetricsMiddleware
+from .metrics import endpoint as metrics_endpoint
 from .negotiation import answer_format
 
 log = structlog.get_logger("ivoa_eb_broker.http")
@@ -100,7 +103,9 @@ def create_app(
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
         default_duration=parse_duration(config.default_duration),
     )
-    broker = Broker(engine, fleet, settings, **({"clock": clock} if clock else {}))
+    metrics = Metrics(engine, fleet)
+    broker = Broker(engine, metrics.instrument(fleet), settings,
+                    **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
 
     @contextlib.asynccontextmanager
@@ -127,6 +132,7 @@ def create_app(
         Route("/health", routes.health, methods=["GET"]),
         Route("/availability", vosi.availability, methods=["GET"]),
         Route("/capabilities", vosi.capabilities, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/requests", routes.post_requests, methods=["POST"]),
         Route("/direct", routes.post_direct, methods=["POST"]),
         Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
@@ -140,6 +146,7 @@ def create_app(
         routes=route_list,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_problem, Exception: _server_error},
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics, routes=route_list)],
     )
     app.state.context = routes.Context(broker, config.body_limit, config.public_url)
     app.state.broker = broker
@@ -148,5 +155,6 @@ def create_app(
     app.state.platforms = {m.name: m.platform for m in fleet}
     app.state.engine = engine
     app.state.registry = config.registry
+    app.state.metrics = metrics
     app.state.up_since = datetime.now(UTC)
     return app
