@@ -98,8 +98,8 @@ def registry_record(config_file: Path | None, public_url: str | None) -> None:
     are required, and the public URL; the capability lists the kinds of the configured
     platforms. The record is valid against VOResource 1.2 and the broker's extension.
     """
-    from . import vosi
     from .http.app import fleet_of
+    from .service import vosi
 
     try:
         settings = configuration.load(config_file, public_url=public_url)

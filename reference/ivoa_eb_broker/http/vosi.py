@@ -1,13 +1,13 @@
 """VOSI 1.1 endpoints: ``/availability`` (is the broker up, are its engines?) and
 ``/capabilities`` (what it is and supports). Both answer XML (``text/xml``, as VOSI asks)
-whatever ``Accept`` says; the documents are built by :mod:`ivoa_eb_broker.vosi`."""
+whatever ``Accept`` says; the documents are built by :mod:`ivoa_eb_broker.service.vosi`."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import vosi
+from ..service import vosi
 
 MEDIA_TYPE = "text/xml; charset=utf-8"
 

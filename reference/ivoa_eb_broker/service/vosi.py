@@ -2,7 +2,7 @@
 and the VOResource record for the Registry (IVOA VOSI 1.1, VOResource 1.2).
 
 The documents are built here from the broker's own parts (its platforms, their kinds and
-health, the config's ``[registry]`` table); :mod:`.http.vosi` serves the first two and
+health, the config's ``[registry]`` table); :mod:`ivoa_eb_broker.http.vosi` serves the first two and
 ``ivoa-eb-broker registry-record`` prints the third. ``ivoa_eb_spec.vosi`` holds the
 namespaces, the proposed standardID and the schemas they are valid against.
 """
@@ -28,9 +28,9 @@ from ivoa_eb_spec.vosi import (
 )
 from lxml import etree
 
-from .platforms import Health
-from .registry_config import Registry
-from .service.fleet import Fleet
+from ..platforms import Health
+from ..registry_config import Registry
+from .fleet import Fleet
 
 #: The families listed in a capability, in the order of the extension schema.
 FAMILIES = ("executable", "compute", "volume", "storage", "data", "cost", "metric")
