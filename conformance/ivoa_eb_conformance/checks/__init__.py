@@ -10,7 +10,7 @@ from ..model import Check, CheckFunction
 REGISTRY: dict[str, Check] = {}
 
 #: Modules holding checks, in the order their checks run (cheap first, slow lifecycle last).
-MODULES = ("service", "vosi", "content", "offers", "errors", "lifecycle", "scenarios", "fuzzing",
+MODULES = ("service", "content", "offers", "errors", "lifecycle", "scenarios", "vosi", "fuzzing",
            "observe")
 
 
