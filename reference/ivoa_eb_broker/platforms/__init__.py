@@ -66,9 +66,16 @@ def _docker(table: Mapping[str, Any]) -> Platform:
     return DockerApiPlatform.from_settings(table)
 
 
+def _skaha(table: Mapping[str, Any]) -> Platform:
+    from .skaha import SkahaPlatform
+
+    return SkahaPlatform.from_settings(table)
+
+
 register("simulated", _simulated)
 register("slurm", _slurm)
 register("docker", _docker)
+register("skaha", _skaha)
 
 
 def known() -> frozenset[str]:
