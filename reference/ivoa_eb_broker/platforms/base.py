@@ -167,6 +167,14 @@ class Platform(abc.ABC):
         report a changing value (nodes joining or leaving).
         """
 
+    def largest(self) -> Capacity | None:
+        """The largest single session the platform can place, when that is less than
+        :meth:`capacity` (a session runs on one node of many); ``None``: the capacity.
+
+        The broker offers no session larger than this (read after :meth:`check`).
+        """
+        return None
+
     @abc.abstractmethod
     async def check(self, request: Mapping[str, Any]) -> list[Reason]:
         """Reasons this platform cannot run ``request`` (canonical JSON-shaped document).

@@ -16,9 +16,10 @@ What maps to what (docs/howto/deploy-canfar.md says the same for operators):
   Failed → FAILED with Skaha's reason (its scheduling events and the last lines of the
   log); Unknown → PENDING; a session Skaha no longer knows → CANCELLED after a cancel, an
   error otherwise.
-- Offers come from Skaha's statistics (``view=stats``): a session runs in one pod on one
-  node, so the capacity is the largest session Skaha can place (``maxCores``, ``maxRAM``),
-  bounded by the site's limits in config (``max_cores``, ``max_memory``).
+- Offers come from Skaha's statistics (``view=stats``): the capacity is the cluster's cores
+  and RAM (``coresAvailable``, ``ramAvailable``), and since a session runs in one pod on one
+  node, no offer is larger than the largest session Skaha can place (``maxCores``,
+  ``maxRAM``); both bounded by the site's limits in config (``max_cores``, ``max_memory``).
 - Cancel deletes the Skaha session; release deletes it too if it is still there.
 
 The handle is ``skaha:<session id>:<booked end, epoch seconds>``: enough to poll and cancel
@@ -201,8 +202,17 @@ class SkahaPlatform(Platform):
         if self._stats is None:
             return Capacity(cores=0, memory=0, storage=0)
         stats = self._stats[1]
+        return self._bounded(stats.cores_available, stats.ram_available)
+
+    def largest(self) -> Capacity | None:
+        if self._stats is None:
+            return Capacity(cores=0, memory=0, storage=0)
+        stats = self._stats[1]
+        return self._bounded(stats.largest_cores, stats.largest_ram)
+
+    def _bounded(self, cores: int, memory: int) -> Capacity:
+        """Skaha's figures within the site's limits for this broker (config)."""
         s = self.settings
-        cores, memory = stats.largest_cores, stats.largest_ram
         if s.max_cores:
             cores = min(cores, s.max_cores)
         if s.max_memory:

@@ -75,8 +75,9 @@ def test_capacity_and_checks_come_from_skahas_statistics(double: Served) -> None
         p = platform(double)
         assert p.capacity().cores == 0  # nothing offered before Skaha has answered
         assert await p.check(request(notebook())) == []
-        capacity = p.capacity()
-        assert (capacity.cores, capacity.memory) == (4, 16)  # the largest session
+        capacity, largest = p.capacity(), p.largest()
+        assert (capacity.cores, capacity.memory) == (8, 32)  # the cluster
+        assert largest is not None and (largest.cores, largest.memory) == (4, 16)
         reasons = await p.check(request(notebook(), cores=6, memory=20))
         assert {r.path for r in reasons} == {"/compute/cores/min", "/compute/memory/min"}
         assert "4 cores" in reasons[0].message
@@ -85,6 +86,7 @@ def test_capacity_and_checks_come_from_skahas_statistics(double: Served) -> None
         limited = platform(double, max_cores=3, max_memory=8)
         await limited.check(request(notebook()))
         assert (limited.capacity().cores, limited.capacity().memory) == (3, 8)
+        assert (limited.largest().cores, limited.largest().memory) == (3, 8)
         await limited.close()
 
     run(scenario())
