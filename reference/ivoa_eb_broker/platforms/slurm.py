@@ -41,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import notebooks
 from . import slurm_cli as cli
 from .base import Capacity, Job, Platform, PlatformError, Reason, RunState, Status
 from .slurm_cli import STATES, status_of
@@ -126,6 +127,9 @@ class SlurmSettings:
     preparing: float = 5.0
     releasing: float = 2.0
     capacity_cache: float = 10.0
+    #: The Python of a venv with nbclient and ipykernel on the nodes (built by
+    #: scripts/engines/notebook-venv.sh) that runs notebooks headless; empty: notebooks get NO.
+    notebook_python: str = ""
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> SlurmSettings:
@@ -195,7 +199,10 @@ class SlurmPlatform(Platform):
     # --- what the platform offers ---------------------------------------------------------
 
     def supported_kinds(self) -> frozenset[str]:
-        return frozenset({DOCKER, SINGULARITY})
+        kinds = {DOCKER, SINGULARITY}
+        if self.settings.notebook_python:
+            kinds.add(NOTEBOOK)
+        return frozenset(kinds)
 
     def resource_kinds(self) -> frozenset[str]:
         return frozenset({SIMPLE_COMPUTE, SIMPLE_VOLUME, SIMPLE_STORAGE, SIMPLE_DATA})
@@ -274,9 +281,20 @@ class SlurmPlatform(Platform):
         executable = _mapping(request.get("executable"))
         kind = executable.get("kind")
         if kind == NOTEBOOK:
-            reasons.append(Reason("/executable/kind", (
-                "Jupyter notebooks are not supported on the Slurm platform: a batch job has "
-                "no published web endpoint for the notebook")))
+            python = self.settings.notebook_python
+            if not python:
+                reasons.append(Reason("/executable/kind", (
+                    "Jupyter notebooks are not supported on this Slurm platform: no notebook "
+                    "Python is configured (notebook_python, a venv built by "
+                    "scripts/engines/notebook-venv.sh)")))
+            elif not Path(python).exists() and not shutil.which(python):
+                reasons.append(Reason("/executable/kind", (
+                    f"Jupyter notebooks need {python}, which is not installed on this "
+                    "platform")))
+            else:
+                reasons += await asyncio.to_thread(
+                    notebooks.check, executable,
+                    allow_private=self.settings.allow_private_data)
         elif kind == DOCKER:
             reasons += self._check_docker(executable)
         elif kind == SINGULARITY:
@@ -396,6 +414,15 @@ class SlurmPlatform(Platform):
         await asyncio.to_thread(self._make_folders, job, folder)
         for name, url, storage in _data(job.document):
             await self._stage(job, name, url, storage)
+        if job.executable.get("kind") == NOTEBOOK:
+            s = self.settings
+            try:
+                await asyncio.to_thread(notebooks.stage, folder, job.executable,
+                                        limit=s.data_limit * (1 << 20),
+                                        timeout=s.data_timeout,
+                                        allow_private=s.allow_private_data)
+            except StagingError as problem:
+                raise PlatformError(f"fetching the notebook: {problem}") from None
         await self.submit(job)  # held already at accept; again after a restart
 
     def _make_folders(self, job: Job, folder: Path) -> None:
@@ -512,6 +539,8 @@ class SlurmPlatform(Platform):
             }
             return (_expand(s.singularity_stop, values, lists),
                     _expand(s.singularity_command, values, lists))
+        if executable.get("kind") == NOTEBOOK and s.notebook_python:
+            return [], notebooks.command(s.notebook_python, str(folder / notebooks.FOLDER))
         raise PlatformError(f"the Slurm platform cannot run {executable.get('kind')!r}")
 
     async def _find(self, uuid: str) -> str | None:
