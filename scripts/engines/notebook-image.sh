@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Build the image that runs Jupyter notebooks headless on the Docker-API platform:
-# localhost/eb-notebook:1, a Debian minbase root file system (debootstrap) with python3,
-# nbclient, nbformat and ipykernel from Debian's own packages (no pip, no registry image),
-# imported into podman. The notebook runner itself is not in the image: the platform mounts
-# it with the session. Idempotent (an existing image that runs nbclient is kept). Needs root.
+# localhost/eb-notebook:1, a Debian minbase root file system (debootstrap) with Debian's
+# python3, plus nbclient, nbformat and ipykernel from the notebook venv of
+# scripts/engines/notebook-venv.sh (the same Python version: both are this machine's Debian
+# release), imported into podman; no registry image. (Debian's own python3-ipykernel fails to
+# configure inside a minbase debootstrap, and its dependency tree takes minutes to unpack.)
+# The notebook runner itself is not in the image: the platform mounts it with the session.
+# Idempotent (an existing image that runs nbclient is kept). Needs root.
 # Uses the machine's own Debian mirror and release (from its apt sources and os-release).
 set -euo pipefail
 IMAGE="${EB_NOTEBOOK_IMAGE:-localhost/eb-notebook:1}"
@@ -28,9 +31,16 @@ fi
 
 root=$(mktemp -d /var/tmp/eb-notebook.XXXXXX)
 trap 'rm -rf "$root" "$root.tar"' EXIT
-debootstrap --variant=minbase --include=python3,python3-nbclient,python3-nbformat,python3-ipykernel \
+venv_python=$(bash "$(dirname "$0")/notebook-venv.sh" | tail -n 1)
+site=$("$venv_python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+version=$("$venv_python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+debootstrap --variant=minbase --include=python3 \
   "$suite" "$root" "$mirror" >/tmp/eb-notebook-debootstrap.log 2>&1 \
   || { tail -n 20 /tmp/eb-notebook-debootstrap.log >&2; exit 1; }
+[ -x "$root/usr/bin/python$version" ] || { echo "the image's python3 is not $version" >&2; exit 1; }
+mkdir -p "$root/usr/local/lib/python$version/dist-packages"
+cp -a "$site"/. "$root/usr/local/lib/python$version/dist-packages/"
+rm -rf "$root/usr/local/lib/python$version/dist-packages"/{pip,pip-*,_distutils_hack,setuptools,pkg_resources}
 # Smaller: no package caches, documentation or apt lists in the image.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc \
   "$root"/usr/share/man "$root"/usr/share/locale

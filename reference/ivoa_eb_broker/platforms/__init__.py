@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .base import (
+    Capability,
     Capacity,
     Connector,
     Job,
@@ -26,6 +27,7 @@ from .base import (
 )
 
 __all__ = [
+    "Capability",
     "Capacity",
     "Connector",
     "Job",

@@ -135,11 +135,32 @@ class Job:
         return value if isinstance(value, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class Capability:
+    """What a platform declares about one executable kind: whether it runs it, how (or why
+    not), and what the operator must provide first (a setting, an installed runtime).
+
+    The documentation's platform matrix is generated from these declarations, so a platform
+    states its abilities in one place, next to the code that has them.
+    """
+
+    kind: str
+    runs: bool
+    how: str
+    needs: str = ""
+
+
 class Platform(abc.ABC):
     """An execution platform. See the module docstring for the shared contract."""
 
     #: Short name, used in config (``[platform] name``) and logs.
     name: str = "abstract"
+
+    @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        """What this platform declares about each executable kind (for the docs); a kind
+        not listed is not run."""
+        return ()
 
     @abc.abstractmethod
     def supported_kinds(self) -> frozenset[str]:

@@ -34,7 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from . import notebooks
-from .base import Capacity, Connector, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import (
+    Capability,
+    Capacity,
+    Connector,
+    Job,
+    Platform,
+    PlatformError,
+    Reason,
+    RunState,
+    Status,
+)
 from .staging import StagingError, download, file_name, url_problem
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
@@ -144,6 +154,15 @@ class DockerApiPlatform(Platform):
         self._client: Any = None
         self._info: tuple[float, Mapping[str, Any]] | None = None
         self._cancelled: set[str] = set()
+
+    @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        return (
+            Capability(DOCKER, True, "a container with the booked cores and memory as limits"),
+            Capability(NOTEBOOK, True, "run headless, top to bottom, in the notebook image "
+                       "(scripts/engines/notebook-image.sh)", "notebook_image"),
+            Capability(SINGULARITY, False, _WHY_NOT[SINGULARITY]),
+        )
 
     @classmethod
     def from_settings(cls, table: Mapping[str, Any]) -> DockerApiPlatform:

@@ -36,7 +36,17 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 
-from .base import Capacity, Connector, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import (
+    Capability,
+    Capacity,
+    Connector,
+    Job,
+    Platform,
+    PlatformError,
+    Reason,
+    RunState,
+    Status,
+)
 from .skaha_api import Credentials, SkahaClient, SkahaError, Stats
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
@@ -142,6 +152,16 @@ class SkahaPlatform(Platform):
         self._client = client
         self._stats: tuple[float, Stats] | None = None
         self._cancelled: set[str] = set()
+
+    @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        return (
+            Capability(DOCKER, True, "a Skaha headless session of the image, with the "
+                       "command as cmd and args and the environment as env"),
+            Capability(NOTEBOOK, True, "a Skaha notebook session; its connect URL is the "
+                       "session's connector while it runs", "notebook_image"),
+            Capability(SINGULARITY, False, _WHY_NOT[SINGULARITY]),
+        )
 
     @classmethod
     def from_settings(cls, table: Mapping[str, Any]) -> SkahaPlatform:

@@ -43,7 +43,7 @@ from typing import Any
 
 from . import notebooks
 from . import slurm_cli as cli
-from .base import Capacity, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import Capability, Capacity, Job, Platform, PlatformError, Reason, RunState, Status
 from .slurm_cli import STATES, status_of
 from .staging import StagingError, download, file_name, url_problem
 
@@ -55,6 +55,11 @@ SIMPLE_COMPUTE = K + "compute/simple-compute-resource.yaml"
 SIMPLE_VOLUME = K + "volume/simple-volume-mount.yaml"
 SIMPLE_STORAGE = K + "storage/simple-storage-resource.yaml"
 SIMPLE_DATA = K + "data/simple-data-resource.yaml"
+
+#: What a Singularity image needs on the nodes, and why this project's CI has none.
+APPTAINER_NEEDED = (
+    "apptainer on the nodes: neither apptainer nor singularity-container is packaged in "
+    "Debian 12, so on a Debian node without it (as in this project's CI) the answer is NO")
 
 #: The batch script of every session; constant, so no user text is ever part of a script.
 #: Usage: job.sh N STOP_1 .. STOP_N RUN... (the stop command, then the runtime command).
@@ -192,6 +197,18 @@ class SlurmPlatform(Platform):
         self._submitting: dict[str, asyncio.Lock] = {}
 
     @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        return (
+            Capability(DOCKER, True, "a batch job running the image with podman on the node",
+                       "podman on the nodes"),
+            Capability(NOTEBOOK, True, "a batch job running the notebook headless, top to "
+                       "bottom, in a venv (scripts/engines/notebook-venv.sh)",
+                       "notebook_python"),
+            Capability(SINGULARITY, True, "a batch job running the image with apptainer",
+                       APPTAINER_NEEDED),
+        )
+
+    @classmethod
     def from_settings(cls, table: Mapping[str, Any]) -> SlurmPlatform:
         """The platform from its ``[platform.slurm]`` config table."""
         return cls(SlurmSettings.from_mapping(table))
@@ -301,8 +318,11 @@ class SlurmPlatform(Platform):
             if not isinstance(executable.get("location"), str) or not executable["location"]:
                 reasons.append(Reason("/executable/location", "a singularity container "
                                       "needs a location (an image file or URL)"))
-            reasons += _installed(self.settings.singularity_command, "/executable/kind",
-                                  "singularity containers")
+            missing = _installed(self.settings.singularity_command, "/executable/kind",
+                                 "singularity containers")
+            reasons += [Reason(r.path, f"{r.message} (neither apptainer nor "
+                               "singularity-container is packaged in Debian 12)")
+                        for r in missing]
         reasons += await asyncio.to_thread(self._check_data, request)
         reasons += self._check_storage(request)
         reasons += await self._check_size(request)
