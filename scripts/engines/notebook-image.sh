@@ -12,8 +12,14 @@ set -euo pipefail
 IMAGE="${EB_NOTEBOOK_IMAGE:-localhost/eb-notebook:1}"
 export DEBIAN_FRONTEND=noninteractive
 
-if podman image exists "$IMAGE" \
-    && podman run --rm "$IMAGE" python3 -c 'import nbclient, nbformat, ipykernel' 2>/dev/null; then
+# Ready: the modules import, and Python starts without a word on stderr (it would end up in
+# every notebook's log).
+ready() {
+  local said
+  said=$(podman run --rm "$IMAGE" python3 -c 'import nbclient, nbformat, ipykernel' 2>&1) \
+    && [ -z "$said" ]
+}
+if podman image exists "$IMAGE" && ready; then
   echo "notebook image $IMAGE ready"
   exit 0
 fi
@@ -40,12 +46,12 @@ debootstrap --variant=minbase --include=python3 \
 [ -x "$root/usr/bin/python$version" ] || { echo "the image's python3 is not $version" >&2; exit 1; }
 mkdir -p "$root/usr/local/lib/python$version/dist-packages"
 cp -a "$site"/. "$root/usr/local/lib/python$version/dist-packages/"
-rm -rf "$root/usr/local/lib/python$version/dist-packages"/{pip,pip-*,_distutils_hack,setuptools,pkg_resources}
+rm -rf "$root/usr/local/lib/python$version/dist-packages"/{pip,pip-*,_distutils_hack,setuptools,setuptools-*,pkg_resources,distutils-precedence.pth}
 # Smaller: no package caches, documentation or apt lists in the image.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc \
   "$root"/usr/share/man "$root"/usr/share/locale
 tar -C "$root" -cf "$root.tar" .
 podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
 podman import -q --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$root.tar" "$IMAGE" >/dev/null
-podman run --rm "$IMAGE" python3 -c 'import nbclient, nbformat, ipykernel'
+ready || { echo "the image $IMAGE does not import nbclient cleanly" >&2; exit 1; }
 echo "notebook image $IMAGE ready"

@@ -284,3 +284,23 @@ def test_settings_are_checked() -> None:
 def test_sizes_are_read_in_gib() -> None:
     assert [gib(v) for v in ("226Gi", "16G", "101Mi", "1Ti", 8, "", None, "x")] == [
         226, 16, 0, 1024, 8, 0, 0, 0]
+
+
+def test_a_session_waits_pending_while_skahas_cores_are_taken(tmp_path: Path) -> None:
+    double = SkahaDouble(cores=4, largest_cores=4, startup=0.2, tokens={TOKEN: None})
+    with Served(double) as served:
+        async def scenario() -> None:
+            p = platform(served)
+            first = await p.start(job(notebook(), cores=4, uuid=UUID))
+            assert (await until(p, first, {RunState.RUNNING})).state is RunState.RUNNING
+            other = UUID.replace("7d0c", "8e1d")
+            second = await p.start(job(notebook(), cores=4, uuid=other))
+            await asyncio.sleep(0.5)
+            assert (await p.poll(second)).state is RunState.PENDING  # no cores free
+            await p.cancel(first)
+            assert (await until(p, second, {RunState.RUNNING})).state is RunState.RUNNING
+            await p.cancel(second)
+            await p.close()
+
+        run(scenario())
+    assert double.violations == []
