@@ -304,3 +304,38 @@ def test_a_session_waits_pending_while_skahas_cores_are_taken(tmp_path: Path) ->
 
         run(scenario())
     assert double.violations == []
+
+
+@pytest.mark.parametrize(("status", "said"), [
+    (403, "Skaha denied permission (403): the broker's CANFAR account may not do this"),
+    (500, "Skaha failed (500)"),
+    (400, "Skaha refused the request (400): bad image name"),
+])
+def test_skahas_error_answers_are_explained(status: int, said: str) -> None:
+    import httpx
+    from ivoa_eb_broker.platforms.skaha_api import Credentials, SkahaClient, SkahaError
+
+    seen: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(status)
+        return httpx.Response(status, text="bad image name" if status == 400 else "")
+
+    async def scenario() -> None:
+        client = SkahaClient("https://skaha.invalid/skaha", Credentials(token="t"),
+                             transport=httpx.MockTransport(answer), backoff=0.01)
+        with pytest.raises(SkahaError) as failed:
+            await client.sessions()
+        assert said in str(failed.value) and failed.value.status == status
+        await client.close()
+
+    run(scenario())
+    assert seen == [status]  # answers that are not temporary are not retried
+
+
+def test_an_unreadable_certificate_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "proxy.pem"
+    bad.write_text("not a certificate")
+    p = create("skaha", {"url": "https://skaha.invalid/skaha", "certificate": str(bad)})
+    with pytest.raises(PlatformError, match="cannot load the Skaha client certificate"):
+        _ = p.client
