@@ -65,8 +65,8 @@ _PROTOCOLS = ("TCP", "UDP", "HTTP", "HTTPS")
 _WHY_NOT = {
     SINGULARITY: "singularity containers are not supported by the docker platform "
                  "(it runs OCI images through the Docker API; Apptainer is not one)",
-    NOTEBOOK: "jupyter notebooks are not supported by this docker platform: no notebook "
-              "image is configured on it (notebook_image, built by "
+    NOTEBOOK: "jupyter notebooks are not supported by the docker platform without a "
+              "notebook image, and none is configured (notebook_image, built by "
               "scripts/engines/notebook-image.sh)",
 }
 
