@@ -277,6 +277,20 @@ class SlurmPlatform(Platform):
             memory = min(memory, s.max_memory)
         return Capacity(cores=cores, memory=memory, storage=s.storage)
 
+    def largest(self) -> Capacity | None:
+        # A job runs on one node: no offer larger than the largest usable node.
+        try:
+            nodes = self.nodes()
+        except PlatformError:
+            return None
+        if len(nodes) < 2:
+            return None  # the capacity is that node already
+        s = self.settings
+        cores = max(n.cpus for n in nodes)
+        memory = max(n.memory_mb // 1024 for n in nodes)
+        return Capacity(cores=min(cores, s.max_cores or cores),
+                        memory=min(memory, s.max_memory or memory), storage=s.storage)
+
     async def earliest_start(
         self, cores: int, memory: int, duration_s: float, after: datetime | None = None
     ) -> datetime | None:
