@@ -1,18 +1,12 @@
-"""The Skaha test double on loopback, and a Skaha platform configured against it."""
+"""The Skaha test double on loopback, fresh for each test."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from skaha_double import Served, SkahaDouble  # noqa: E402
-
-TOKEN = "sk-test-4f1c9e0b7a2d"
+from skaha_double import Served, SkahaDouble
+from skaha_support import TOKEN
 
 
 @pytest.fixture

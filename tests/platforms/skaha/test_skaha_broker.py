@@ -5,18 +5,11 @@ the double's contract check."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN
-from skaha_double import Served, SkahaDouble
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
-from broker_service import (  # noqa: E402
+from broker_service import (
     ENDED,
     NOTEBOOK,
     BrokerService,
@@ -24,6 +17,8 @@ from broker_service import (  # noqa: E402
     messages,
     wait_until,
 )
+from skaha_double import Served, SkahaDouble
+from skaha_support import TOKEN
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
 COMPUTE = K + "compute/simple-compute-resource.yaml"

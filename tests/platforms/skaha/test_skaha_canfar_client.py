@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN
 from skaha_double import Served
+from skaha_support import TOKEN
 
 sessions = pytest.importorskip("canfar.sessions", reason="the canfar client is not installed")
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOKEN
 from ivoa_eb_broker.platforms import Job, PlatformError, RunState, create
 from ivoa_eb_broker.platforms.skaha import (
     DOCKER,
@@ -23,6 +22,7 @@ from ivoa_eb_broker.platforms.skaha import (
 )
 from ivoa_eb_broker.platforms.skaha_api import gib
 from skaha_double import Served, SkahaDouble
+from skaha_support import TOKEN
 
 IMAGE = "images.canfar.net/skaha/terminal:1.1.2"
 NOTEBOOK_IMAGE = "images.canfar.net/skaha/notebook-scipy:1.0"
@@ -254,14 +254,14 @@ def test_the_token_is_never_shown(double: Served, tmp_path: Path,
 
 
 def test_an_expired_token_is_renewed_from_the_token_file(tmp_path: Path) -> None:
-    double = SkahaDouble(tokens={"old-token": time.time() + 0.5, "new-token": None})
+    double = SkahaDouble(tokens={"old-token": time.time() + 3600, "new-token": None})
     token_file = tmp_path / "skaha-token"
     token_file.write_text("old-token\n")
     with Served(double) as served:
         async def scenario() -> None:
             p = platform(served, token="", token_file=str(token_file), capacity_cache=0)
             assert await p.check(request(notebook())) == []
-            await asyncio.sleep(0.6)
+            double.tokens["old-token"] = time.time() - 1  # it expires
             [reason] = await p.check(request(notebook()))
             assert "401" in reason.message and "renew" in reason.message
             token_file.write_text("new-token\n")  # the operator (or a cron job) renews it
