@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import render_api  # noqa: E402
 import render_examples  # noqa: E402
 import render_kinds  # noqa: E402
+import render_platforms  # noqa: E402
 import render_requirements  # noqa: E402
 import render_schema  # noqa: E402
 import render_xml  # noqa: E402
@@ -38,6 +39,7 @@ PAGES = {
     "reference/classes.md": render_schema.page,
     "reference/api.md": render_api.page,
     "reference/xml-schema.md": render_xml.page,
+    "reference/platforms.md": render_platforms.page,
     "reference/requirements.md": lambda: render_requirements.page(BUILD / "conformance.json"),
     "examples.md": lambda: render_examples.page(REPO / "examples", BUILD / "answers"),
 }

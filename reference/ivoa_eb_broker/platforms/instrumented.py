@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from .base import Capacity, Health, Job, Platform, Reason, Status
+from .base import Capability, Capacity, Health, Job, Platform, Reason, Status
 
 #: ``observe(platform name, call, seconds, ok)``.
 Observer = Callable[[str, str, float, bool], None]
@@ -44,6 +44,10 @@ class Instrumented(Platform):
         finally:
             self._observe(self.label, call, time.perf_counter() - began, ok)
 
+    def declared(self) -> tuple[Capability, ...]:  # type: ignore[override]
+        """The inner platform's declarations (called on this instance, not the class)."""
+        return self.inner.declared()
+
     def supported_kinds(self) -> frozenset[str]:
         return self.inner.supported_kinds()
 
@@ -54,14 +58,20 @@ class Instrumented(Platform):
         return self.inner.timings()
 
     def capacity(self) -> Capacity:
+        return self._sync("capacity", self.inner.capacity)
+
+    def largest(self) -> Capacity | None:
+        return self._sync("largest", self.inner.largest)
+
+    def _sync(self, call: str, step: Callable[[], T]) -> T:
         began = time.perf_counter()
         ok = False
         try:
-            found = self.inner.capacity()
+            found = step()
             ok = True
             return found
         finally:
-            self._observe(self.label, "capacity", time.perf_counter() - began, ok)
+            self._observe(self.label, call, time.perf_counter() - began, ok)
 
     async def check(self, request: Mapping[str, Any]) -> list[Reason]:
         return await self._call("check", lambda: self.inner.check(request))
