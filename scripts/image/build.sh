@@ -75,8 +75,12 @@ context=build/image/context
 rm -rf "$context"
 mkdir -p "$context/wheels"
 step "wheels of spec/ and reference/ and their dependencies"
+# The project's own distributions are given by path (they are not on the package index);
+# ./client, where it exists, because the broker's head mode speaks through it.
+local=(./spec)
+[ -f client/pyproject.toml ] && local+=(./client)
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$context/wheels" \
-  ./spec "./reference[docker,postgresql]"
+  "${local[@]}" "./reference[docker,postgresql]"
 cp Containerfile LICENSE THIRD-PARTY.yaml "$context/"
 cp -r LICENSES "$context/"
 cp scripts/image/entrypoint.sh scripts/image/container.toml "$context/"
