@@ -40,6 +40,7 @@ wd: venv
 
 lint: venv
 	$(BIN)/ruff check spec reference conformance tests docs/hooks scripts benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis
