@@ -54,4 +54,19 @@ def on_files(files: Files, config) -> Files:
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, uri, content=render()))
+    # The Working Draft (scripts/wd/build.py, `make wd` for the PDF), from the same sources.
+    files.append(File.generated(config, WD_PAGE, content=_working_draft()))
     return files
+
+
+WD_PAGE = "wd/ExecutionBroker-WD.html"
+
+
+def _working_draft() -> str:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("wd_build", REPO / "scripts" / "wd" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.render(module.document(), mermaid="../" + MERMAID)
