@@ -36,6 +36,7 @@ docs: venv
 
 lint: venv
 	$(BIN)/ruff check spec reference conformance client tests docs/hooks scripts benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis

@@ -20,6 +20,7 @@ class AsyncSession(SessionView):
 
     def __init__(self, client: AsyncClient, model: Any) -> None:
         self.client = client
+        self.issue_warnings = client.issue_warnings
         super().__init__(model)
 
     async def refresh(self) -> AsyncSession:
@@ -62,6 +63,7 @@ class AsyncOfferSet(OfferSetView):
 
     def __init__(self, client: AsyncClient, model: OfferSetResponse) -> None:
         self.client = client
+        self.issue_warnings = client.issue_warnings
         super().__init__(model)
 
     def _take(self, model: OfferSetResponse) -> None:
@@ -79,9 +81,12 @@ class AsyncClient:
     def __init__(self, url: str, media_type: str = "application/yaml", auth: Any = None,
                  timeout: float = 30, *, token: str | None = None,
                  headers: Mapping[str, str] | None = None,
+                 issue_warnings: bool = True,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url = url.rstrip("/")
         self.media_type = wire.media_type_of(media_type)
+        #: False: WARN messages are only kept on the objects (``.warnings``), not issued.
+        self.issue_warnings = issue_warnings
         extra = dict(headers or {})
         if token:
             extra["Authorization"] = f"Bearer {token}"

@@ -19,6 +19,7 @@ class Session(SessionView):
 
     def __init__(self, client: Client, model: Any) -> None:
         self.client = client
+        self.issue_warnings = client.issue_warnings
         super().__init__(model)
 
     def refresh(self) -> Session:
@@ -66,6 +67,7 @@ class OfferSet(OfferSetView):
 
     def __init__(self, client: Client, model: OfferSetResponse) -> None:
         self.client = client
+        self.issue_warnings = client.issue_warnings
         super().__init__(model)
 
     def _take(self, model: OfferSetResponse) -> None:
@@ -88,9 +90,12 @@ class Client:
     def __init__(self, url: str, media_type: str = "application/yaml", auth: Any = None,
                  timeout: float = 30, *, token: str | None = None,
                  headers: Mapping[str, str] | None = None,
+                 issue_warnings: bool = True,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.url = url.rstrip("/")
         self.media_type = wire.media_type_of(media_type)
+        #: False: WARN messages are only kept on the objects (``.warnings``), not issued.
+        self.issue_warnings = issue_warnings
         extra = dict(headers or {})
         if token:
             extra["Authorization"] = f"Bearer {token}"

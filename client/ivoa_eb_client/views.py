@@ -24,6 +24,9 @@ ENDED = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 class _Warned:
     """Issues each WARN message of the documents it is given once, through :mod:`warnings`."""
 
+    #: Whether WARN messages are issued through :mod:`warnings` (always kept on the object).
+    issue_warnings = True
+
     def __init__(self) -> None:
         self._seen: set[tuple[Any, ...]] = set()
         #: Every WARN message seen on this object, in order.
@@ -38,8 +41,9 @@ class _Warned:
                 continue
             self._seen.add(key)
             self.warnings.append(message)
-            warnings.warn(message.message or message.template or "WARN", BrokerWarning,
-                          stacklevel=4)
+            if self.issue_warnings:
+                    warnings.warn(message.message or message.template or "WARN", BrokerWarning,
+                              stacklevel=4)
 
 
 class SessionView(_Warned):

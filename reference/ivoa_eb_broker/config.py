@@ -19,6 +19,9 @@ from typing import Any
 
 import platformdirs
 
+from .federation.settings import Federation, FederationConfigError
+from .federation.settings import read as read_federation
+
 
 class ConfigError(ValueError):
     """The configuration is not usable; the message names the key."""
@@ -60,6 +63,8 @@ class Config:
     platform_settings: Mapping[str, Any] = field(default_factory=dict)
     #: The ``[[platforms]]`` tables; empty: the one platform of ``[platform]``.
     platforms: tuple[PlatformConfig, ...] = ()
+    #: ``[federation]`` and ``[[children]]``: a head broker (``ivoa_eb_broker.federation``).
+    federation: Federation = field(default_factory=Federation)
 
     def platform_configs(self) -> tuple[PlatformConfig, ...]:
         """Every platform the broker fronts, in config order (the first is the default for
@@ -115,7 +120,7 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and type."""
     values: dict[str, Any] = {}
     for section, table in tables.items():
-        if section in ("platform", "platforms"):
+        if section in ("platform", "platforms", "federation", "children"):
             continue
         if not isinstance(table, Mapping):
             raise ConfigError(f"[{section}]: expected a table")
@@ -131,7 +136,12 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     name = values.get("platform", "simulated")
     settings = platform.get(name, {})
     several = platforms_of(tables.get("platforms", []))
-    config = Config(**values, platform_settings=dict(settings), platforms=several)
+    try:
+        federation = read_federation(tables.get("federation"), tables.get("children"))
+    except FederationConfigError as problem:
+        raise ConfigError(str(problem)) from None
+    config = Config(**values, platform_settings=dict(settings), platforms=several,
+                    federation=federation)
     _check(config)
     return config
 

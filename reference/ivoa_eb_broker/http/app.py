@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 import structlog
@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import platforms
 from ..config import Config
+from ..federation import install as federation
 from ..platforms import Platform
 from ..service.broker import Broker, Settings
 from ..service.errors import Problem
@@ -102,6 +103,7 @@ def create_app(
     )
     broker = Broker(engine, fleet, settings, **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
+    closing: list[Callable[[], Awaitable[None]]] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -116,6 +118,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await scheduler.stop()
+            for close in closing:
+                await close()
             for member in fleet:
                 await member.platform.close()
 
@@ -145,4 +149,7 @@ def create_app(
     app.state.platform = fleet.default.platform
     app.state.platforms = {m.name: m.platform for m in fleet}
     app.state.engine = engine
+    head = federation.install(app, broker, config)  # a head broker: [[children]]
+    if head is not None:
+        closing.append(head.close)
     return app
