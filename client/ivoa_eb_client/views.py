@@ -6,6 +6,7 @@ operations (accept, refresh, wait, cancel), blocking or ``async``.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,18 @@ class _Warned:
             self.warnings.append(message)
             if self.issue_warnings:
                     warnings.warn(message.message or message.template or "WARN", BrokerWarning,
-                              stacklevel=4)
+                              stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package: the warning names the
+    line of the program that called the client."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 class SessionView(_Warned):

@@ -22,7 +22,7 @@ def site_config(extra: str = "") -> str:
     return "[offers]\ncount = 1\n" + QUICK_SIMULATED + extra
 
 
-def head_config(name: str, children: list[tuple[str, str]], timeout: float = 3,
+def head_config(name: str, children: list[tuple[str, str]], timeout: float = 10,
                 extra: str = "") -> str:
     lines = ["[federation]", f'id = "{name}"', extra]
     for child, url in children:

@@ -62,6 +62,9 @@ class Head:
         self._by_name = {site.name: site for site in self.sites}
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        #: Offer sets just made: their first read (the answer to POST /requests) needs no
+        #: refresh, the sites' documents are a moment old.
+        self._fresh: set[str] = set()
 
     async def _thread(self, function: Callable[..., Any], *args: Any) -> Any:
         return await anyio.to_thread.run_sync(function, *args)
@@ -139,6 +142,7 @@ class Head:
         head = {"uuid": offerset, "created": created, "result": result,
                 "request": received.document}
         await self._thread(rows.create, self.engine, head, sessions, notes)
+        self._fresh.add(offerset)
         if dropped:
             self._later(self._reject_all([(s, t) for (s, t), _ in dropped]))
         log.info("federated offers", offerset=offerset, result=result, offers=len(kept),
@@ -148,6 +152,7 @@ class Head:
     async def direct(self, received: Received) -> str:
         """One offer, accepted at once; the session's uuid (400 when there is none)."""
         offerset = await self.request(received, count=1)
+        self._fresh.discard(offerset)
         _, found = await self._thread(rows.offerset, self.engine, offerset)
         if not found:
             said = await self._thread(rows.messages, self.engine, [offerset])
@@ -164,7 +169,11 @@ class Head:
         found, sessions = await self._thread(rows.offerset, self.engine, uuid)
         if found is None:
             return await self.broker.offerset(uuid, base)
-        fresh = await asyncio.gather(*(self._refresh(row) for row in sessions))
+        if uuid in self._fresh:
+            self._fresh.discard(uuid)
+            fresh = sessions
+        else:
+            fresh = await asyncio.gather(*(self._refresh(row) for row in sessions))
         said = await self._thread(rows.messages, self.engine,
                                   [uuid, *(row["uuid"] for row in fresh)])
         offers = [_render(row, base, said[row["uuid"]]) for row in fresh]
