@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
 
-from eb_processes import QUICK_SIMULATED, BrokerProcess  # noqa: E402
+from eb_processes import QUICK_SIMULATED, BrokerProcess, start_all  # noqa: E402
 
 
 def site_config(extra: str = "") -> str:
@@ -24,7 +24,7 @@ def site_config(extra: str = "") -> str:
 
 def head_config(name: str, children: list[tuple[str, str]], timeout: float = 10,
                 extra: str = "") -> str:
-    lines = ["[federation]", f'id = "{name}"', extra]
+    lines = [extra, "[federation]", f'id = "{name}"']
     for child, url in children:
         lines += ["[[children]]", f'name = "{child}"', f'url = "{url}"',
                   f"timeout = {timeout}"]
@@ -41,9 +41,7 @@ class Federation:
         self.head = BrokerProcess(folder / "head", head_config("head", children))
 
     def start(self) -> Federation:
-        for site in self.sites.values():
-            site.start()
-        self.head.start()
+        start_all(*self.sites.values(), self.head)
         return self
 
     def stop(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from conftest import Federation, head_config, site_config
-from eb_processes import BrokerProcess, free_port
+from eb_processes import BrokerProcess, free_port, start_all
 from ivoa_eb_client import Client
 
 SQRT = Path(__file__).resolve().parents[2] / "examples" / "01-sqrt-docker.yaml"
@@ -74,9 +74,10 @@ def test_slow_5xx_garbage_and_down_children_cost_only_their_offers(
 def test_a_killed_site_leaves_offers_and_a_warn_and_fails_its_sessions(
         tmp_path: Path) -> None:
     long_run = site_config().replace("running = 0.5", "running = 60")
-    sites = {name: BrokerProcess(tmp_path / name, long_run).start() for name in ("x", "y")}
+    sites = {name: BrokerProcess(tmp_path / name, long_run) for name in ("x", "y")}
     head = BrokerProcess(tmp_path / "head", head_config(
-        "head-k", [(n, s.url) for n, s in sites.items()])).start()
+        "head-k", [(n, s.url) for n, s in sites.items()]))
+    start_all(*sites.values(), head)
     try:
         with Client(head.url) as client:
             offers = client.request(SQRT)
@@ -120,8 +121,7 @@ def test_a_cycle_of_heads_is_refused_not_looped(federation: Federation,
     a = BrokerProcess(tmp_path / "a", head_config("head-a", [
         ("site-a", federation.sites["site-a"].url), ("b", url_b)]), port=port_a)
     b = BrokerProcess(tmp_path / "b", head_config("head-b", [("a", url_a)]), port=port_b)
-    a.start()
-    b.start()
+    start_all(a, b)
     try:
         with Client(a.url) as client:
             offers = client.request(SQRT)

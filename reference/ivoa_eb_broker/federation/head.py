@@ -33,6 +33,7 @@ from ..service.broker import Broker
 from ..service.context import Received, Settings, now
 from ..service.errors import Problem, bad_request, unprocessable
 from ..service.messages import error, info, warn
+from ..service.requirements import read
 from ..service.rows import refused, stored
 from ..service.sessions import ENUM_UPDATE, PHASE_PATHS
 from . import ranking, rows, via
@@ -82,6 +83,10 @@ class Head:
                 "This request has already passed broker {broker} (EB-Via: {via}): refused, "
                 "so that a cycle of brokers does not loop", path="", broker=self.id,
                 via=", ".join(passed))])
+        # The checks every site makes (unique names, sane ranges): a 400 here, once.
+        reading = read(received.document, frozenset())
+        if reading.errors:
+            raise bad_request(reading.errors)
         chosen = [site for site in self.sites if site.takes(received.document)]
         if not chosen:
             messages.append(error("No site of this broker takes the kinds of this request",
@@ -89,6 +94,10 @@ class Head:
         header = via.forwarded(passed, self.id)
         found = await asyncio.gather(*(self._ask(s, received, header, wanted)
                                        for s in chosen))
+        refusals = [o for o in found if isinstance(o, SiteError) and o.status == 400]
+        if refusals and len(refusals) == len(found):
+            # Every site found the request itself at fault: the client's error, as theirs.
+            raise bad_request(refusals[0].messages)
         for site, outcome in zip(chosen, found, strict=True):
             if isinstance(outcome, SiteError):
                 messages.append(warn("Site {site} is left out (no answer usable): {reason}",
