@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import Federation, head_config, site_config
 from eb_processes import BrokerProcess, free_port, start_all
+from federation_support import Federation, head_config, site_config
 from ivoa_eb_client import Client
 
 SQRT = Path(__file__).resolve().parents[2] / "examples" / "01-sqrt-docker.yaml"

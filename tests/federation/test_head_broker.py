@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Federation
+from federation_support import Federation
 from ivoa_eb_client import BrokerError, Client, Offer
 
 SQRT = Path(__file__).resolve().parents[2] / "examples" / "01-sqrt-docker.yaml"

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import head_config
 from eb_processes import BrokerProcess, start_all
+from federation_support import head_config
 
 #: Short offer lifetimes and steps, as the suite's own end-to-end run uses.
 SITE = """
