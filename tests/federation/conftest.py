@@ -9,7 +9,7 @@ import pytest
 from federation_support import Federation
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     running = Federation(tmp_path_factory.mktemp("federation"))
     try:

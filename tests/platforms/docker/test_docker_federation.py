@@ -21,6 +21,7 @@ SQRT = Path(__file__).resolve().parents[3] / "examples" / "01-sqrt-docker.yaml"
 
 def test_an_offer_of_the_docker_site_runs_through_the_head(engine: None,
                                                             tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
     with docker_broker(tmp_path / "docker") as docker_site:
         simulated = BrokerProcess(tmp_path / "simulated", QUICK_SIMULATED)
         head = BrokerProcess(tmp_path / "head", head_config(
