@@ -37,6 +37,7 @@ from ..service.requirements import read
 from ..service.rows import refused, stored
 from ..service.sessions import ENUM_UPDATE, PHASE_PATHS
 from . import ranking, rows, via
+from .limits import Unmet, unmet
 from .sites import Site, SiteAnswer, SiteError
 
 log = structlog.get_logger("ivoa_eb_broker.federation")
@@ -121,8 +122,15 @@ class Head:
                     messages: list[dict[str, Any]], count: int) -> str:
         created = self.clock()
         offerset = str(uuids.uuid4())
-        everything = [((answer.site, target), offer)
-                      for answer in answers for target, offer in answer.offers]
+        everything = []
+        missed: list[tuple[str, str, Unmet]] = []
+        for answer in answers:
+            for target, offer in answer.offers:
+                misses = unmet(offer, received.document)
+                if misses:
+                    missed.extend((answer.site, target, m) for m in misses)
+                else:
+                    everything.append(((answer.site, target), offer))
         ranked = ranking.rank(everything, received.document, self.rank)
         kept, dropped = ranked[:count], ranked[count:]
         for answer in answers:
@@ -131,6 +139,15 @@ class Head:
                 if kept and message.get("level") == "ERROR":
                     continue
                 messages.append(_attributed(answer.site, message))
+        if not kept:
+            for site, _, miss in missed:
+                messages.append(error(
+                    "Site {site}: the offer's {type} of {quote} misses the request's "
+                    "{bound} of {limit}", path=miss.path, site=site, type=miss.type,
+                    quote=f"{miss.quote:g}", limit=f"{miss.limit:g}",
+                    bound="maximum" if miss.family == "costs" else "minimum"))
+        # Offers that miss a limit are never listed: released at their sites like the rest.
+        dropped_targets = [(site, target) for site, target, _ in missed]
         if not kept and not any(m["level"] == "ERROR" for m in messages):
             messages.append(error("No site of this broker could make an offer", path=""))
         sessions = []
@@ -152,8 +169,9 @@ class Head:
                 "request": received.document}
         await self._thread(rows.create, self.engine, head, sessions, notes)
         self._fresh.add(offerset)
-        if dropped:
-            self._later(self._reject_all([(s, t) for (s, t), _ in dropped]))
+        dropped_targets += [(s, t) for (s, t), _ in dropped]
+        if dropped_targets:
+            self._later(self._reject_all(sorted(set(dropped_targets))))
         log.info("federated offers", offerset=offerset, result=result, offers=len(kept),
                  sites=[a.site for a in answers])
         return offerset

@@ -5,8 +5,9 @@ The default rule, each key breaking the ties of the one before:
 1. ``start``: the earliest start of the available interval first (sooner is better);
 2. ``resources``: the largest share of the request's maximum cores and memory first (an
    offer of 4 of "2 to 8 cores" gives 0.5; a resource without a maximum counts 1);
-3. ``cost``: the lowest stated cost first (the sum of the offer's ``costs`` values, each
-   its ``max``, else its ``min``); an offer that states no cost comes after those that do.
+3. ``cost``: the lowest monetary cost first (the offer's cost of type
+   ``urn:ivoa:calycopis:cost:monetary``, its ``max``, else its ``min``); an offer that states
+   none comes after those that do.
 
 Offers equal on every key keep the order the sites gave them in (the sites in config order).
 """
@@ -19,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ivoa_eb_spec.iso8601 import parse_instant
+
+from .limits import MONETARY, quote
 
 T = TypeVar("T")
 _LATEST = datetime.max.replace(tzinfo=UTC)
@@ -47,15 +50,9 @@ def share(offer: Mapping[str, Any], request: Mapping[str, Any]) -> float:
 
 
 def cost(offer: Mapping[str, Any]) -> float:
-    """The offer's stated cost (sum of its costs' ``max``, else ``min``); inf if none."""
-    total = None
-    for item in offer.get("costs") or []:
-        if not isinstance(item, Mapping):
-            continue
-        value = item.get("max", item.get("min"))
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            total = (total or 0.0) + float(value)
-    return math.inf if total is None else total
+    """The offer's monetary cost; inf if it states none."""
+    found = quote(offer, "costs", MONETARY)
+    return math.inf if found is None else found
 
 
 def rank(offers: Sequence[tuple[T, Mapping[str, Any]]], request: Mapping[str, Any],
