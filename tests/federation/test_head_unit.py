@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ivoa_eb_broker.core.quotes import unmet
 from ivoa_eb_broker.federation import ranking
 from ivoa_eb_broker.federation.head import Head
-from ivoa_eb_broker.federation.limits import unmet
 from ivoa_eb_broker.federation.settings import RANK_KEYS
 from ivoa_eb_broker.federation.sites import SiteAnswer, SiteError
 from ivoa_eb_broker.platforms.simulated import SimulatedPlatform

@@ -28,6 +28,7 @@ import structlog
 from ivoa_eb_spec.iso8601 import format_instant, parse_instant
 
 from ..core import Phase, UpdateNotAllowed, client_update, is_terminal
+from ..core.quotes import Unmet, unmet
 from ..service import documents
 from ..service.broker import Broker
 from ..service.context import Received, Settings, now
@@ -37,7 +38,6 @@ from ..service.requirements import read
 from ..service.rows import refused, stored
 from ..service.sessions import ENUM_UPDATE, PHASE_PATHS
 from . import ranking, rows, via
-from .limits import Unmet, unmet
 from .sites import Site, SiteAnswer, SiteError
 
 log = structlog.get_logger("ivoa_eb_broker.federation")

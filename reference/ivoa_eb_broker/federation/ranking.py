@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ivoa_eb_spec.iso8601 import parse_instant
 
-from .limits import MONETARY, quote
+from ..core.quotes import MONETARY, quote
 
 T = TypeVar("T")
 _LATEST = datetime.max.replace(tzinfo=UTC)

@@ -76,7 +76,7 @@ def _fleet(config: Config) -> Fleet:
             built = platforms.create(table.type, table.settings)
         except ValueError as problem:  # name the platform table, not only the engine's
             raise ValueError(f"[[platforms]] {table.name} settings: {problem}") from None
-        members.append(Member(table.name, built, table.kinds))
+        members.append(Member(table.name, built, table.kinds, table.rates))
     return Fleet(members)
 
 

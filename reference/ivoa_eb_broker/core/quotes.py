@@ -1,4 +1,9 @@
-"""A request's cost limits and metric minimums, held against the quotes on an offer (pure).
+"""Costs and metrics: a platform's rates, the quotes they give an offer, and a request's
+limits held against an offer's quotes (pure).
+
+A platform states, per type (``spec/vocabulary/cost-metric-types.yaml``), a cost ``rate`` per
+core-hour (an offer of C cores for H hours quotes ``rate * C * H``) and a metric's ``value``
+(the same for every offer of the platform).
 
 A request's cost of type T with ``max`` M is met by an offer whose cost of type T quotes at
 most M (its ``max``, else its ``min``); a metric of type T with ``min`` N is met by an offer
@@ -16,6 +21,30 @@ from typing import Any
 from ivoa_eb_spec.cost_types import canonical_type
 
 MONETARY = "urn:ivoa:calycopis:cost:monetary"
+K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
+COST_KIND = K + "costs/simple-minmax-float-cost.yaml"
+METRIC_KIND = K + "metrics/simple-minmax-float-metric.yaml"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A platform's figures: cost rates per core-hour and metric values, by type URN."""
+
+    costs: tuple[tuple[str, float], ...] = ()
+    metrics: tuple[tuple[str, float], ...] = ()
+
+    def quote(self, cores: int, hours: float) -> dict[str, list[dict[str, Any]]]:
+        """The ``costs`` and ``metrics`` of an offer of ``cores`` for ``hours``."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        if self.costs:
+            found["costs"] = [{"kind": COST_KIND, "type": kind,
+                               "min": round(rate * cores * hours, 6),
+                               "max": round(rate * cores * hours, 6)}
+                              for kind, rate in self.costs]
+        if self.metrics:
+            found["metrics"] = [{"kind": METRIC_KIND, "type": kind, "min": value, "max": value}
+                                for kind, value in self.metrics]
+        return found
 
 
 @dataclass(frozen=True)
