@@ -54,7 +54,7 @@ def test_ids_are_unique_and_well_formed(catalogue: tuple[Requirement, ...]) -> N
 
 
 def test_catalogue_size_is_plausible(catalogue: tuple[Requirement, ...]) -> None:
-    assert 55 <= len(catalogue) <= 100
+    assert 55 <= len(catalogue) <= 150  # several issues add requirement blocks
 
 
 def test_every_seed_item_is_covered(catalogue: tuple[Requirement, ...]) -> None:

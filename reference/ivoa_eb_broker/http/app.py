@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import platforms
 from ..config import Config
+from ..federation import install as federation
 from ..platforms import Platform
 from ..service.broker import Broker, Settings
 from ..service.errors import Problem
@@ -78,7 +79,7 @@ def fleet_of(config: Config) -> Fleet:
             built = platforms.create(table.type, table.settings)
         except ValueError as problem:  # name the platform table, not only the engine's
             raise ValueError(f"[[platforms]] {table.name} settings: {problem}") from None
-        members.append(Member(table.name, built, table.kinds))
+        members.append(Member(table.name, built, table.kinds, table.rates))
     return Fleet(members)
 
 
@@ -107,6 +108,7 @@ def create_app(
     broker = Broker(engine, metrics.instrument(fleet), settings,
                     **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
+    closing: list[Callable[[], Awaitable[None]]] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -121,6 +123,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await scheduler.stop()
+            for close in closing:
+                await close()
             for member in fleet:
                 await member.platform.close()
 
@@ -157,4 +161,7 @@ def create_app(
     app.state.registry = config.registry
     app.state.metrics = metrics
     app.state.up_since = datetime.now(UTC)
+    head = federation.install(app, broker, config)  # a head broker: [[children]]
+    if head is not None:
+        closing.append(head.close)
     return app
