@@ -35,6 +35,7 @@ docs: venv
 
 lint: venv
 	$(BIN)/ruff check spec reference conformance tests docs/hooks scripts benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis
