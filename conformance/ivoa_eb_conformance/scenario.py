@@ -38,6 +38,7 @@ EXPECTATIONS = (
     "offers_max",
     "messages_min",
     "message_contains",
+    "warn_path",
     "phase",
     "offers_phase",
     "options",
@@ -476,6 +477,16 @@ class Interpreter:
         text = probe.render(text)
         if not any(text in yaml.safe_dump(m) for m in messages):
             raise StepFailed(f"no message names {text!r}")
+
+    def _expect_warn_path(self, answer: Answer, path: str) -> None:
+        doc = self._doc(answer)
+        messages = probe.get(doc, "meta", "messages") or []
+        if not any(
+            isinstance(m, dict) and m.get("level") == "WARN"
+            and (m.get("values") or {}).get("path") == path
+            for m in messages
+        ):
+            raise StepFailed(f"no WARN message has values.path {path!r}")
 
     def _expect_phase(self, answer: Answer, wanted: Any) -> None:
         got = probe.get(self._doc(answer), "phase")

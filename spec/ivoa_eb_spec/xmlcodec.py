@@ -230,8 +230,6 @@ class _Writer:
         if node.kind is not None:
             known.add("kind")
         extra = [key for key in value if key not in known]
-        if extra:
-            raise ValueError(f"{pointer}/{_escape(extra[0])}: no such property here")
         if "kind" in value:
             element.set("kind", _scalar_text(node.kind.node, value["kind"], f"{pointer}/kind"))  # type: ignore[union-attr]
         for prop in node.props:
@@ -243,6 +241,10 @@ class _Writer:
                     f"{pointer}/{_escape(prop.name)}",
                     element,
                 )
+        # Must-ignore (EXT-01): properties the object does not declare follow the declared
+        # ones, written as the free properties of an unknown kind are.
+        for key in extra:
+            self.free(element, key, value[key], f"{pointer}/{_escape(key)}")
 
     def unknown(self, element: Any, value: Any, pointer: str) -> None:
         if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
@@ -391,8 +393,18 @@ class _Reader:
     def obj(self, node: Obj, element: Any, pointer: str) -> dict[str, Any]:
         _attributes(element, {"kind"} if node.kind else set(), pointer)
         found: dict[str, Any] = {}
-        for child in _children(element, pointer, {p.name for p in node.props}):
+        declared = {p.name for p in node.props}
+        extras: dict[str, list[Any]] = {}
+        for child in _children(element, pointer, None):
             local = etree.QName(child).localname
+            if local not in declared:
+                # Must-ignore (EXT-01): kept, so that the reader can name it in a WARN message.
+                if local == "kind" and node.kind is not None:
+                    raise XmlInputError(
+                        "kind is the attribute, not an element", _xpath(child), pointer
+                    )
+                extras.setdefault(local, []).append(child)
+                continue
             if local in found:
                 raise XmlInputError(
                     f"{local} given twice", _xpath(child), f"{pointer}/{_escape(local)}"
@@ -408,6 +420,13 @@ class _Reader:
                 result[prop.name] = self.decode(
                     prop.node, found[prop.name], f"{pointer}/{_escape(prop.name)}"
                 )
+        for local, group in extras.items():
+            sub = f"{pointer}/{_escape(local)}"
+            result[local] = (
+                self.free(group[0], sub)
+                if len(group) == 1
+                else [self.free(c, f"{sub}/{i}") for i, c in enumerate(group)]
+            )
         return result
 
     def unknown(self, element: Any, pointer: str) -> dict[str, Any]:

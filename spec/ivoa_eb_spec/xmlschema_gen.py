@@ -119,7 +119,7 @@ class Prop:
 
 @dataclass(eq=False)
 class Obj:
-    """An object of fixed properties (``additionalProperties: false``)."""
+    """An object of known properties; others are ignored (must-ignore, requirement EXT-01)."""
 
     name: str | None
     doc: str | None
@@ -353,9 +353,10 @@ class _Walker:
                 kind = prop
             else:
                 props.append(prop)
-        if schema.get("additionalProperties", True) is not False:
+        if schema.get("additionalProperties", True) is not True:
             raise ValueError(
-                f"{uri}: an object of a known shape must say additionalProperties: false"
+                f"{uri}: an object of a known shape is open (must-ignore): it must not restrict "
+                "additionalProperties"
             )
         result = Obj(name, doc, kind, props)
         for pname, sub in schema.get("properties", {}).items():
@@ -771,6 +772,7 @@ class _XsdWriter:
         if isinstance(node, Obj):
             notes = [f"Not expressed here, checked by the JSON Schema: {n}" for n in node.notes]
             _annotate(ct, node.doc, *notes)
+            self.open_content(ct)
             seq = _xs("sequence", ct)
             for prop in node.props:
                 self.element(prop.node, prop.name, seq, prop.doc, 1 if prop.required else 0, 1)
@@ -821,6 +823,28 @@ class _XsdWriter:
         else:
             raise TypeError(f"no complex type for {type(node).__name__}")
         return ct
+
+    def open_content(self, ct: Any) -> None:
+        """Must-ignore in XML: elements of the namespace that the type does not declare.
+
+        The JSON Schema lets unknown properties through (requirement EXT-01); here they
+        are elements interleaved anywhere among the declared ones. ``##definedSibling`` keeps
+        a declared property from appearing twice. Not validated (``skip``), for the reason
+        given on the open type of unknown kinds, and because ignored content has no rules.
+        """
+        oc = _xs("openContent", ct, mode="interleave")
+        _annotate(
+            oc,
+            "Must-ignore: an element this type does not declare is allowed anywhere and ignored "
+            "by a reader (with a WARN message naming it).",
+        )
+        _xs(
+            "any",
+            oc,
+            namespace="##targetNamespace",
+            notQName="##definedSibling",
+            processContents="skip",
+        )
 
     def entry_type(self) -> None:
         if "Entry" in self.named:

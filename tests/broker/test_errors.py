@@ -120,7 +120,8 @@ def test_body_limit_is_413_declared_or_streamed(small: TestClient) -> None:
     [
         (lambda d: d["compute"]["cores"].update(min="four"), "/compute/cores/min"),
         (lambda d: d["compute"]["cores"].update(min=-1), "/compute/cores/min"),
-        (lambda d: d["executable"].update(colour="red"), "/executable/colour"),
+        (lambda d: d["executable"].update(colour="red", privileged="yes"),
+         "/executable/privileged"),
         (lambda d: d.pop("executable"), ""),
         (lambda d: d.update(schedule={"requested": {"start": "PT1H/2030-06-01T10:00:00Z"}}),
          "/schedule/requested/start"),
@@ -134,7 +135,7 @@ def test_body_limit_is_413_declared_or_streamed(small: TestClient) -> None:
             "path": "/data", "mode": "READONLY", "resource": "nothing"}]),
          "/compute/volumes/0/resource"),
     ],
-    ids=["wrong-type", "negative", "unknown-field", "no-executable", "duration-end",
+    ids=["wrong-type", "negative", "wrong-type-beside-unknown", "no-executable", "duration-end",
          "no-zone", "months", "dangling-volume"],
 )
 def test_invalid_requests_are_400_naming_the_path(client: TestClient, change: Any,
@@ -144,6 +145,19 @@ def test_invalid_requests_are_400_naming_the_path(client: TestClient, change: An
     response = client.post("/requests", content=as_yaml(document))
     found = paths(error_of(response, 400))
     assert path in found, found
+
+
+def test_an_unknown_field_is_ignored_with_a_warning(client: TestClient) -> None:
+    # Must-ignore (EXT-01, EXT-02): 200, and a WARN naming the path and the likely field.
+    document = request_document()
+    document["executable"]["comand"] = ["echo", "hi"]
+    response = client.post("/requests", content=as_yaml(document))
+    assert response.status_code == 200, response.text
+    warned = [m for m in yaml.safe_load(response.content)["meta"]["messages"]
+              if m["level"] == "WARN"]
+    assert [(m["values"]["path"], m["message"]) for m in warned] == [
+        ("/executable/comand", "`comand` ignored; did you mean `command`?")
+    ]
 
 
 def test_duplicate_names_are_400(client: TestClient) -> None:

@@ -515,6 +515,13 @@ FAULTS: tuple[Fault, ...] = (
         ("OFF-06",),
         rewrite=_unknown_kind_refused,
     ),
+    Fault(
+        "unknown-property-refused",
+        "a request carrying an extension property gets 400 (patched broker, closed schemas)",
+        ("EXT-01",),
+        via="broker",
+        patch="refuses-unknown",
+    ),
     # -- more, cheap ---------------------------------------------------------------------------
     Fault(
         "duration-below-minimum",

@@ -97,7 +97,27 @@ def client_sets_running() -> None:
     sessions.Sessions._apply = _apply  # type: ignore[method-assign]
 
 
+def refuses_unknown() -> None:
+    """Unknown properties are refused with 400, as closed schemas did (EXT-01 broken)."""
+    from ivoa_eb_broker.service import intake
+    from ivoa_eb_broker.service.errors import bad_request
+    from ivoa_eb_broker.service.messages import error
+    from ivoa_eb_spec.unknown import ignored_properties
+
+    def strict(document: Any, root: str) -> tuple[Any, list[Any]]:
+        found = ignored_properties(document, root)
+        if found:
+            raise bad_request([
+                error("The field {field} is not allowed here", path=f.pointer, field=f.name)
+                for f in found
+            ])
+        return document, []
+
+    intake.ignore_unknown = strict
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "refuses-unknown": refuses_unknown,
     "siblings-kept": siblings_kept,
     "accept-after-expiry": accept_after_expiry,
     "client-sets-running": client_sets_running,

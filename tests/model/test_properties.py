@@ -269,9 +269,28 @@ def _xml_safe(schema: Any) -> Any:
 _FORMATS = {"uuid": st.uuids().map(str)}
 
 
+def closed(schema: Any) -> Any:
+    """The schema without unknown properties in known objects.
+
+    The schemas are open (must-ignore, EXT-01) and the model drops what it does not know, so
+    only documents without such properties read and write back the same; the dropping itself
+    is tested in tests/interop.
+    """
+    if isinstance(schema, list):
+        return [closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    node = {key: closed(value) for key, value in schema.items()}
+    if node.get("type") == "object" and "properties" in node and not (
+        {"additionalProperties", "propertyNames"} & set(node)
+    ):
+        node["additionalProperties"] = False
+    return node
+
+
 def documents(name: str, *, xml: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Documents the JSON Schema of a message accepts; with ``xml``, those with an XML form."""
-    schema = inlined(MESSAGES[name][0])
+    schema = closed(inlined(MESSAGES[name][0]))
     if not xml:
         return from_schema(schema, custom_formats=_FORMATS)
     # The filter is a safety net: the narrowed schema should only produce XML-legal text.

@@ -16,7 +16,6 @@ import pytest
 from ivoa_eb_spec.registry import load_schema, registry, schema_files, schema_id, validator
 from ivoa_eb_spec.vocabulary import FAMILIES, load_kinds
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
 UUID = "5c2d1a9e-3f47-4b8a-a1d2-7e9c0f6b4a13"
@@ -378,15 +377,15 @@ def test_known_kind_is_valid_in_its_family_and_its_own_schema(
 
 
 @pytest.mark.parametrize(("family", "document", "field", "wrong"), CASES, ids=CASE_IDS)
-def test_misspelt_field_in_a_known_kind_is_named_in_the_error(
-    family: str, document: dict[str, Any], field: str, wrong: Any, leaf_errors: Callable
+def test_unknown_field_in_a_known_kind_is_valid(
+    family: str, document: dict[str, Any], field: str, wrong: Any
 ) -> None:
+    # Must-ignore (EXT-01): the schemas are open; the reader names the field in a WARN
+    # message instead (ivoa_eb_spec.unknown, tested in tests/interop).
     typo = field[:-1] + field[-1].upper() + "x"
-    broken = {**document, typo: document[field]}
-    leaves = leaf_errors(family, broken)
-    assert any(e.validator == "additionalProperties" and repr(typo) in e.message for e in leaves)
-    own = best_match(validator(KINDS[document["kind"]].schema).iter_errors(broken))
-    assert own is not None and repr(typo) in own.message
+    extended = {**document, typo: document[field], "x-extension": {"any": [1, "thing"]}}
+    assert list(validator(family).iter_errors(extended)) == []
+    assert list(validator(KINDS[document["kind"]].schema).iter_errors(extended)) == []
 
 
 @pytest.mark.parametrize(("family", "document", "field", "wrong"), CASES, ids=CASE_IDS)
@@ -515,8 +514,11 @@ def test_request_requires_an_executable() -> None:
     assert not validator("execution-request.yaml").is_valid({"compute": CASES[3][1]})
 
 
-def test_request_is_closed_and_accepts_unknown_executable_kinds() -> None:
-    assert not validator("execution-request.yaml").is_valid({"executable": NOTEBOOK, "priority": 1})
+def test_request_is_open_and_accepts_unknown_executable_kinds() -> None:
+    # Must-ignore (EXT-01): an unknown property validates; a wrong type still does not.
+    assert validator("execution-request.yaml").is_valid({"executable": NOTEBOOK, "priority": 1})
+    assert not validator("execution-request.yaml").is_valid({"executable": NOTEBOOK,
+                                                             "compute": "many"})
     assert validator("execution-request.yaml").is_valid(
         {"executable": {"kind": UNKNOWN, "qubits": 3}}
     )

@@ -206,6 +206,13 @@ def _adapt(schema: dict[str, Any]) -> None:
     kind = schema.get("properties", {}).get("kind", {})
     if "propertyNames" in schema and "not" in kind:
         schema["additionalProperties"] = _FREE_VALUE
+    elif schema.get("type") == "object" and "properties" in schema and not (
+        {"additionalProperties", "propertyNames"} & set(schema)
+    ):
+        # Known objects are open (must-ignore, EXT-01) and a reader drops what they do not
+        # declare, so a round trip holds for documents without such properties; the dropping
+        # is tested in tests/interop.
+        schema["additionalProperties"] = False
     if "oneOf" in schema:
         schema["anyOf"] = schema.pop("oneOf")
     _split_conditions(schema)

@@ -84,6 +84,8 @@ def _storage(requested: Any, offered: int) -> list[dict[str, Any]]:
         high = storage_max(item)
         extra = max(0, min(spare, (high - low) if high is not None else spare))
         spare -= extra
+        if low + extra == 0:
+            continue  # no size asked and none to give: a size of 0 GiB is not a valid size
         item["size"] = {"min": low + extra, "max": low + extra}
     return items
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError as ModelError
 
 from .context import Received
 from .errors import bad_request
+from .interop import ignore_unknown, understand_legacy
 from .messages import error, pointer, warn
 
 #: At most this many schema errors are reported: enough to fix a document, not a flood.
@@ -128,10 +129,13 @@ def schema_errors(schema: Draft202012Validator, document: Any) -> list[dict[str,
 def request(body: bytes, media_type: MediaType, declared: str) -> Received:
     """A request body as a checked, canonical document (or a 400 problem)."""
     document = _parse(body, media_type, "offers-request")
-    warnings = canonical(document)
+    document, warnings = understand_legacy(document, "offers-request")  # EXT-03
+    warnings.extend(canonical(document))
     problems = schema_errors(validator(REQUEST_SCHEMA), document)
     if problems:
         raise bad_request(problems)
+    document, ignored = ignore_unknown(document, "offers-request")  # must-ignore, EXT-01
+    warnings.extend(ignored)
     try:
         ExecutionRequest.model_validate(document)
     except ModelError as problem:
@@ -160,10 +164,14 @@ def update(body: bytes, media_type: MediaType) -> tuple[dict[str, Any], list[dic
             warn("The update is wrapped in an {wrapper} object: send the update itself",
                  path="/update", wrapper="update")
         )
+    document, legacy = understand_legacy(document, "update")  # EXT-03
+    warnings.extend(legacy)
     warnings.extend(canonical(document))
     problems = schema_errors(validator(UPDATE_SCHEMA), document)
     if problems:
         raise bad_request(problems)
+    document, ignored = ignore_unknown(document, "update")  # must-ignore, EXT-01
+    warnings.extend(ignored)
     try:
         from pydantic import TypeAdapter
 

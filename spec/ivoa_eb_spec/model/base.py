@@ -1,9 +1,10 @@
 """Shared bases of the data model: strict known kinds, open unknown kinds, kind dispatch.
 
-Known kinds forbid unknown fields (the JSON Schema's ``additionalProperties: false``: an
-unknown field in a known kind is most often a typo, and is reported). A kind the model does
-not know is kept whole in an ``Unknown...`` model (``extra="allow"``), so that the broker can
-answer NO to it and name it, and so that nothing a client sent is silently dropped.
+Known kinds ignore unknown fields (must-ignore, requirement EXT-01: the JSON Schemas are
+open, so that a newer minor version or an extension still reads; the broker names every
+ignored path in a WARN message, see ``ivoa_eb_spec.unknown``, so a typo stays visible). A kind
+the model does not know is kept whole in an ``Unknown...`` model (``extra="allow"``), so that
+the broker can answer NO to it and name it.
 
 Every optional field defaults to ``None`` and an explicit ``null`` is refused: what was not
 sent is not written back (upstream defaults such as ``privileged: false`` are the broker's
@@ -80,7 +81,7 @@ def discriminator_tags() -> frozenset[str]:
 class Document(BaseModel):
     """Base of every model: refuses explicit nulls, writes what was set, by the wire names."""
 
-    model_config = ConfigDict(extra="forbid", validate_by_alias=True, validate_by_name=False)
+    model_config = ConfigDict(extra="ignore", validate_by_alias=True, validate_by_name=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -96,7 +97,7 @@ class Document(BaseModel):
 
 
 class KnownModel(Document):
-    """A class the interface defines: unknown fields are reported."""
+    """A class the interface defines: unknown fields are ignored (EXT-01)."""
 
 
 class OpenModel(Document):
