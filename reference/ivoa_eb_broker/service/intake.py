@@ -16,6 +16,7 @@ from ivoa_eb_spec.codecs.errors import problems_from_validation
 from ivoa_eb_spec.model import ExecutionRequest, Update
 from ivoa_eb_spec.registry import validator
 from ivoa_eb_spec.vocabulary import canonical_kind
+from ivoa_eb_spec.xmltext import illegal_text
 from jsonschema import Draft202012Validator, ValidationError
 from pydantic import ValidationError as ModelError
 
@@ -43,7 +44,23 @@ def _parse(body: bytes, media_type: MediaType, root: str) -> dict[str, Any]:
             [error("The root element is {found}; expected {root}", path="", found=found,
                    root=root)]
         )
+    _refuse_illegal_text(document)
     return document
+
+
+def _refuse_illegal_text(document: Any) -> None:
+    """Requirement ERR-31: text XML cannot carry is refused in every media type."""
+    found = illegal_text(document, MAX_ERRORS)
+    if found:
+        raise bad_request([
+            error(
+                ("A property name in {path} holds {character}" if place.in_name
+                 else "The text at {path} holds {character}")
+                + ", a character XML 1.0 cannot carry: every answer has an XML form",
+                path=place.pointer, character=place.character,
+            )
+            for place in found
+        ])
 
 
 def canonical(document: Any, where: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
