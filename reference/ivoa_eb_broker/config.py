@@ -49,6 +49,7 @@ class Config:
     public_url: str = ""
     body_limit: int = 1_048_576
     database_url: str = ""
+    sqlite_synchronous: str = "FULL"
     offer_count: int = 3
     offer_lifetime: float = 300.0
     sweep_interval: float = 1.0
@@ -83,6 +84,7 @@ _KEYS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("server", "public_url"): ("public_url", str),
     ("server", "body_limit"): ("body_limit", int),
     ("database", "url"): ("database_url", str),
+    ("database", "sqlite_synchronous"): ("sqlite_synchronous", str),
     ("offers", "count"): ("offer_count", int),
     ("offers", "lifetime"): ("offer_lifetime", (int, float)),
     ("offers", "sweep_interval"): ("sweep_interval", (int, float)),
@@ -217,6 +219,8 @@ def _check(config: Config) -> None:
         raise ConfigError(f"[server] port: {config.port} is not a TCP port")
     if config.body_limit < 1:
         raise ConfigError("[server] body_limit: must be at least 1 byte")
+    if config.sqlite_synchronous not in ("FULL", "EXTRA", "NORMAL"):
+        raise ConfigError("[database] sqlite_synchronous: 'FULL', 'EXTRA' or 'NORMAL'")
     if config.offer_count < 1:
         raise ConfigError("[offers] count: must be at least 1")
     if config.offer_lifetime <= 0:

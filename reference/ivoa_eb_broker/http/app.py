@@ -29,7 +29,7 @@ from ..service.errors import Problem
 from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
-from ..store import migrate, open_engine
+from ..store import durability_warnings, migrate, open_engine
 from . import docs, render, routes
 from .negotiation import answer_format
 
@@ -93,8 +93,10 @@ def create_app(
     ones), else the platforms of the config: ``[[platforms]]``, or the one ``[platform]``.
     """
     fleet = Fleet.of(platform) if platform is not None else _fleet(config)
-    engine = engine or open_engine(config.database())
+    engine = engine or open_engine(config.database(), synchronous=config.sqlite_synchronous)
     migrate(engine)
+    for warning in durability_warnings(engine):
+        log.warning("not durable", problem=warning)
     settings = Settings(
         offer_count=config.offer_count,
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
