@@ -141,7 +141,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_problem, Exception: _server_error},
     )
-    app.state.context = routes.Context(broker, config.body_limit, config.public_url)
+    app.state.context = routes.Context(broker, config.body_limit, config.public_url,
+                                       config.body_timeout)
     app.state.broker = broker
     app.state.scheduler = scheduler
     app.state.platform = fleet.default.platform
