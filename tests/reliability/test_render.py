@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 from .corpus import body, structure_mutations, text_mutations, xml_illegal
 
 TYPES = (MediaType.YAML, MediaType.JSON, MediaType.XML)
-RENDER = settings(max_examples=60, deadline=None,
+RENDER = settings(max_examples=40, deadline=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture,
                                          HealthCheck.too_slow, HealthCheck.filter_too_much])
 

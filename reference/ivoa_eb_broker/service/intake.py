@@ -128,6 +128,8 @@ def schema_errors(schema: Draft202012Validator, document: Any) -> list[dict[str,
                             error("The field {field} is not allowed here", path=key[0],
                                   field=str(extra))
                         )
+                        if len(messages) >= MAX_ERRORS:  # 50,000 unknown keys: 20 messages
+                            return messages
                 continue
             if len(text) > 300:
                 text = text[:300] + "..."
