@@ -161,7 +161,7 @@ def mutate_bytes(body: bytes, edits: list[tuple[str, float, bytes]]) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(form=st.sampled_from(FORMS), edits=EDITS, accept=st.sampled_from(TYPES))
 def test_mutated_example_bytes(client: TestClient, form: tuple[str, bytes],
