@@ -12,10 +12,11 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml spec/pyproject.toml reference/pyproject.toml conformance/pyproject.toml
+$(STAMP): pyproject.toml spec/pyproject.toml reference/pyproject.toml conformance/pyproject.toml \
+          client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./spec -e './reference[docker,postgresql]' -e ./conformance
+	$(BIN)/python -m pip install --quiet -e ./spec -e './reference[docker,postgresql]' -e ./conformance -e ./client
 	$(BIN)/python -m pip install --quiet --group dev
 	touch $(STAMP)
 
@@ -39,7 +40,7 @@ wd: venv
 	$(BIN)/python scripts/wd/build.py --pdf
 
 lint: venv
-	$(BIN)/ruff check spec reference conformance tests docs/hooks scripts benchmarks
+	$(BIN)/ruff check spec reference conformance client tests docs/hooks scripts benchmarks
 	$(BIN)/lint-imports
 
 clean:

@@ -23,6 +23,8 @@ OPERATIONS = {
     "GET /sessions/{uuid}": "SVC-03",
     "POST /sessions/{uuid}": "SVC-06",
     "POST /direct": "SVC-10",
+    "GET /availability": "VOSI-01",
+    "GET /capabilities": "VOSI-02",
 }
 #: Checks whose findings belong to one requirement whatever the operation.
 CHECKS = {

@@ -87,3 +87,27 @@ def defaults() -> None:
     from importlib import resources
 
     click.echo(resources.files("ivoa_eb_broker").joinpath("defaults.toml").read_text("utf-8"))
+
+
+@main.command("registry-record")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="TOML config file with a [registry] table.")
+@click.option("--public-url", metavar="URL",
+              help="Base URL the broker is reached at. [default: [server] public_url]")
+def registry_record(config_file: Path | None, public_url: str | None) -> None:
+    """Print the broker's VOResource record for the IVOA Registry (XML).
+
+    Built from the config: [registry] identifier, publisher, contact_name and reference_url
+    are required, and the public URL; the capability lists the kinds of the configured
+    platforms. The record is valid against VOResource 1.2 and the broker's extension.
+    """
+    from .http.app import fleet_of
+    from .service import vosi
+
+    try:
+        settings = configuration.load(config_file, public_url=public_url)
+        fleet = fleet_of(settings)
+        text = vosi.record(fleet, settings.public_url, settings.registry)
+    except (configuration.ConfigError, ValueError) as problem:
+        raise click.UsageError(str(problem)) from None
+    click.echo(text.decode("utf-8"), nl=False)

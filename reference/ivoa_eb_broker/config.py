@@ -19,6 +19,11 @@ from typing import Any
 
 import platformdirs
 
+from .registry_config import Registry, registry_of
+from .core.quotes import Rates
+from .federation.settings import Federation, FederationConfigError
+from .federation.settings import read as read_federation
+
 
 class ConfigError(ValueError):
     """The configuration is not usable; the message names the key."""
@@ -38,6 +43,8 @@ class PlatformConfig:
     type: str
     kinds: frozenset[str] | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: Cost rates per core-hour and metric values the platform quotes on its offers.
+    rates: Rates = field(default_factory=Rates)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,10 @@ class Config:
     platform_settings: Mapping[str, Any] = field(default_factory=dict)
     #: The ``[[platforms]]`` tables; empty: the one platform of ``[platform]``.
     platforms: tuple[PlatformConfig, ...] = ()
+    #: The ``[registry]`` table: the broker's VO Registry metadata (:mod:`.registry_config`).
+    registry: Registry = field(default_factory=Registry)
+    #: ``[federation]`` and ``[[children]]``: a head broker (``ivoa_eb_broker.federation``).
+    federation: Federation = field(default_factory=Federation)
 
     def platform_configs(self) -> tuple[PlatformConfig, ...]:
         """Every platform the broker fronts, in config order (the first is the default for
@@ -127,7 +138,7 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and type."""
     values: dict[str, Any] = {}
     for section, table in tables.items():
-        if section in ("platform", "platforms"):
+        if section in ("platform", "platforms", "registry", "federation", "children"):
             continue
         if not isinstance(table, Mapping):
             raise ConfigError(f"[{section}]: expected a table")
@@ -143,7 +154,16 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     name = values.get("platform", "simulated")
     settings = platform.get(name, {})
     several = platforms_of(tables.get("platforms", []))
-    config = Config(**values, platform_settings=dict(settings), platforms=several)
+    try:
+        registry = registry_of(tables.get("registry", {}))
+    except ValueError as problem:
+        raise ConfigError(str(problem)) from None
+    try:
+        federation = read_federation(tables.get("federation"), tables.get("children"))
+    except FederationConfigError as problem:
+        raise ConfigError(str(problem)) from None
+    config = Config(**values, platform_settings=dict(settings), platforms=several,
+                    registry=registry, federation=federation)
     _check(config)
     return config
 
@@ -155,10 +175,10 @@ def platforms_of(tables: Any) -> tuple[PlatformConfig, ...]:
     found: list[PlatformConfig] = []
     for index, table in enumerate(tables, start=1):
         where = f"[[platforms]] #{index}"
-        unknown = sorted(set(table) - {"name", "type", "kinds", "settings"})
+        unknown = sorted(set(table) - {"name", "type", "kinds", "settings", "costs", "metrics"})
         if unknown:
             raise ConfigError(f"{where} {unknown[0]}: unknown setting "
-                              "(known: name, type, kinds, settings)")
+                              "(known: name, type, kinds, settings, costs, metrics)")
         name = table.get("name")
         if not isinstance(name, str) or not _PLATFORM_NAME.fullmatch(name):
             raise ConfigError(f"{where} name: expected a name of letters, digits, '.', '_', "
@@ -176,7 +196,9 @@ def platforms_of(tables: Any) -> tuple[PlatformConfig, ...]:
         settings = table.get("settings", {})
         if not isinstance(settings, Mapping):
             raise ConfigError(f"{where} settings: expected a table ([platforms.settings])")
-        found.append(PlatformConfig(name, engine, kinds, dict(settings)))
+        rates = Rates(_figures(where, table.get("costs", {}), "costs", "cost"),
+                      _figures(where, table.get("metrics", {}), "metrics", "metric"))
+        found.append(PlatformConfig(name, engine, kinds, dict(settings), rates))
     return tuple(found)
 
 
@@ -208,6 +230,26 @@ def _kinds(where: str, value: Any) -> frozenset[str]:
                               f"platform declares {', '.join(ROUTED_FAMILIES)} kinds")
         kinds.add(canonical)
     return frozenset(kinds)
+
+
+def _figures(where: str, table: Any, key: str, family: str) -> tuple[tuple[str, float], ...]:
+    """``costs`` (type URN = rate per core-hour) or ``metrics`` (type URN = value), checked
+    against the vocabulary of cost and metric types."""
+    from ivoa_eb_spec.cost_types import canonical_type, load_cost_types
+
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} {key}: expected a table of type URN = number")
+    families = {t.uri: t.family for t in load_cost_types()}
+    found = []
+    for uri, value in table.items():
+        canonical = canonical_type(uri)
+        if canonical is None or families[canonical] != family:
+            raise ConfigError(f"{where} {key}: {uri!r} is not a {family} type of "
+                              "spec/vocabulary/cost-metric-types.yaml")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{where} {key}: {uri!r} expects a number >= 0, got {value!r}")
+        found.append((canonical, float(value)))
+    return tuple(found)
 
 
 def _take(values: dict[str, Any], section: str, key: str, value: Any) -> None:

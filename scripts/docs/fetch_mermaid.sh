@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSION="${MERMAID_VERSION:-11.9.0}"
 TARGET=docs/assets/mermaid.min.js
-[ -s "$TARGET" ] && exit 0
+[ -s "$TARGET" ] && [ -s docs/assets/mermaid.LICENSE ] && exit 0
 command -v npm >/dev/null || { echo "fetch_mermaid: npm is needed to fetch mermaid" >&2; exit 1; }
 mkdir -p build/mermaid
 rm -rf build/mermaid/package
 (cd build/mermaid && npm pack --silent "mermaid@${VERSION}" >/dev/null \
-  && tar -xzf "mermaid-${VERSION}.tgz" package/dist/mermaid.min.js)
+  && tar -xzf "mermaid-${VERSION}.tgz" package/dist/mermaid.min.js package/LICENSE)
 cp build/mermaid/package/dist/mermaid.min.js "$TARGET"
+# Its licence (MIT) travels with it into the site; THIRD-PARTY.yaml names source and licence.
+cp build/mermaid/package/LICENSE docs/assets/mermaid.LICENSE
 echo "fetch_mermaid: mermaid ${VERSION} in ${TARGET}"

@@ -42,6 +42,8 @@ OPERATIONS = [
     "GET /offersets/{uuid}",
     "GET /sessions/{uuid}",
     "POST /sessions/{uuid}",
+    "GET /availability",
+    "GET /capabilities",
 ]
 
 
@@ -112,7 +114,7 @@ def test_sequence_diagrams_are_drawn(
     screenshot(chromium, tmp_path, url, "interaction", height=2400)
 
 
-def test_api_reference_shows_the_five_operations(
+def test_api_reference_shows_every_operation(
     chromium: str, served: str, tmp_path: Path
 ) -> None:
     url = served + "/reference/api/"

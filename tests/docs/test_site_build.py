@@ -26,6 +26,8 @@ OPERATIONS = [
     ("GET", "/offersets/{uuid}"),
     ("GET", "/sessions/{uuid}"),
     ("POST", "/sessions/{uuid}"),
+    ("GET", "/availability"),
+    ("GET", "/capabilities"),
 ]
 CATALOGUE = yaml.safe_load((ROOT / "examples" / "examples.yaml").read_text(encoding="utf-8"))
 

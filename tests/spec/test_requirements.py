@@ -13,7 +13,7 @@ from ivoa_eb_spec.requirements import Requirement, load_requirements, requiremen
 REPO = Path(__file__).resolve().parents[2]
 BRIEF = REPO.parent / "shared" / "brief" / "requirements.md"
 ITEMS = range(1, 27)  # the 26 numbered behaviours of the seed list
-ID = re.compile(r"^(SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC|DOC)-[0-9]{2}$")
+ID = re.compile(r"^(SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC|DOC|VOSI)-[0-9]{2}$")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_ids_are_unique_and_well_formed(catalogue: tuple[Requirement, ...]) -> N
 
 
 def test_catalogue_size_is_plausible(catalogue: tuple[Requirement, ...]) -> None:
-    assert 55 <= len(catalogue) <= 100
+    assert 55 <= len(catalogue) <= 150  # several issues add requirement blocks
 
 
 def test_every_seed_item_is_covered(catalogue: tuple[Requirement, ...]) -> None:

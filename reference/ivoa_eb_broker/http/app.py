@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from ivoa_eb_spec.iso8601 import parse_duration
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -23,14 +24,22 @@ from starlette.staticfiles import StaticFiles
 
 from .. import platforms
 from ..config import Config
+from ..federation import install as federation
 from ..platforms import Platform
 from ..service.broker import Broker, Settings
 from ..service.errors import Problem
 from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
+<<<<<<< HEAD
 from ..store import durability_warnings, migrate, open_engine
 from . import docs, render, routes
+=======
+from ..store import migrate, open_engine
+from . import docs, render, routes, vosi
+from .metrics import Metrics, MetricsMiddleware
+from .metrics import endpoint as metrics_endpoint
+>>>>>>> main
 from .negotiation import answer_format
 
 log = structlog.get_logger("ivoa_eb_broker.http")
@@ -64,7 +73,7 @@ def _server_error(request: Request, exc: Exception) -> Response:
     return Response(body, status_code=500, media_type="application/yaml")
 
 
-def _fleet(config: Config) -> Fleet:
+def fleet_of(config: Config) -> Fleet:
     """The platforms of the config, each built by its factory (a clear error if unknown)."""
     if not config.platforms:  # the single form: named like the platform itself
         made = platforms.create(config.platform, config.platform_settings)
@@ -75,7 +84,7 @@ def _fleet(config: Config) -> Fleet:
             built = platforms.create(table.type, table.settings)
         except ValueError as problem:  # name the platform table, not only the engine's
             raise ValueError(f"[[platforms]] {table.name} settings: {problem}") from None
-        members.append(Member(table.name, built, table.kinds))
+        members.append(Member(table.name, built, table.kinds, table.rates))
     return Fleet(members)
 
 
@@ -92,8 +101,13 @@ def create_app(
     The broker fronts ``platform`` when given (a platform, or a :class:`Fleet` of named
     ones), else the platforms of the config: ``[[platforms]]``, or the one ``[platform]``.
     """
+<<<<<<< HEAD
     fleet = Fleet.of(platform) if platform is not None else _fleet(config)
     engine = engine or open_engine(config.database(), synchronous=config.sqlite_synchronous)
+=======
+    fleet = Fleet.of(platform) if platform is not None else fleet_of(config)
+    engine = engine or open_engine(config.database())
+>>>>>>> main
     migrate(engine)
     for warning in durability_warnings(engine):
         log.warning("not durable", problem=warning)
@@ -102,8 +116,11 @@ def create_app(
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
         default_duration=parse_duration(config.default_duration),
     )
-    broker = Broker(engine, fleet, settings, **({"clock": clock} if clock else {}))
+    metrics = Metrics(engine, fleet)
+    broker = Broker(engine, metrics.instrument(fleet), settings,
+                    **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
+    closing: list[Callable[[], Awaitable[None]]] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -118,6 +135,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await scheduler.stop()
+            for close in closing:
+                await close()
             for member in fleet:
                 await member.platform.close()
 
@@ -127,6 +146,9 @@ def create_app(
         Route("/openapi.yaml", docs.openapi_yaml, methods=["GET"]),
         Route("/openapi.json", docs.openapi_json, methods=["GET"]),
         Route("/health", routes.health, methods=["GET"]),
+        Route("/availability", vosi.availability, methods=["GET"]),
+        Route("/capabilities", vosi.capabilities, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/requests", routes.post_requests, methods=["POST"]),
         Route("/direct", routes.post_direct, methods=["POST"]),
         Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
@@ -140,6 +162,7 @@ def create_app(
         routes=route_list,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_problem, Exception: _server_error},
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics, routes=route_list)],
     )
     app.state.context = routes.Context(broker, config.body_limit, config.public_url,
                                        config.body_timeout)
@@ -148,4 +171,10 @@ def create_app(
     app.state.platform = fleet.default.platform
     app.state.platforms = {m.name: m.platform for m in fleet}
     app.state.engine = engine
+    app.state.registry = config.registry
+    app.state.metrics = metrics
+    app.state.up_since = datetime.now(UTC)
+    head = federation.install(app, broker, config)  # a head broker: [[children]]
+    if head is not None:
+        closing.append(head.close)
     return app

@@ -136,6 +136,15 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Health:
+    """Whether the platform's engine answers now, and a note for people when it does not
+    (VOSI ``/availability`` shows it; the broker is available only when every platform is)."""
+
+    ok: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Capability:
     """What a platform declares about one executable kind: whether it runs it, how (or why
     not), and what the operator must provide first (a setting, an installed runtime).
@@ -254,6 +263,14 @@ class Platform(abc.ABC):
         Zero by default; an engine that pulls images or stages data should say more.
         """
         return timedelta(0), timedelta(0)
+
+    async def health(self) -> Health:
+        """Ask the engine whether it answers (a ping, not a full check); never raises.
+
+        Healthy by default: a platform with nothing outside the broker to ask is as available
+        as the broker itself. Called for each ``/availability`` request, so it must be quick.
+        """
+        return Health(True)
 
     async def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Free client connections when the broker stops. Optional."""

@@ -39,6 +39,7 @@ from .base import (
     Capability,
     Capacity,
     Connector,
+    Health,
     Job,
     Platform,
     PlatformError,
@@ -193,6 +194,17 @@ class DockerApiPlatform(Platform):
                                     f"{self.settings.base_url or 'DOCKER_HOST'}: "
                                     f"{problem}") from None
         return self._client
+
+    async def health(self) -> Health:
+        """The engine answers ``/_ping`` within ``api_timeout``."""
+        where = self.settings.base_url or "DOCKER_HOST"
+        try:
+            await asyncio.wait_for(asyncio.to_thread(lambda: self.client.ping()),
+                                   self.settings.api_timeout)
+        except Exception as problem:  # PlatformError, the client's errors, a timeout
+            return Health(False, f"the container engine at {where} does not answer: "
+                                 f"{str(problem) or type(problem).__name__}")
+        return Health(True)
 
     async def close(self) -> None:
         if self._client is not None:

@@ -43,7 +43,17 @@ from typing import Any
 
 from . import notebooks
 from . import slurm_cli as cli
-from .base import Capability, Capacity, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import (
+    Capability,
+    Capacity,
+    Health,
+    Job,
+    Platform,
+    PlatformError,
+    Reason,
+    RunState,
+    Status,
+)
 from .slurm_cli import STATES, status_of
 from .staging import StagingError, download, file_name, url_problem
 
@@ -214,6 +224,16 @@ class SlurmPlatform(Platform):
         return cls(SlurmSettings.from_mapping(table))
 
     # --- what the platform offers ---------------------------------------------------------
+
+    async def health(self) -> Health:
+        """The controller answers ``scontrol ping`` (exit 0 when it is UP)."""
+        try:
+            result = await cli.run(["scontrol", "ping"], self.settings.command_timeout)
+        except PlatformError as problem:
+            return Health(False, f"Slurm: {problem}")
+        if not result.ok:
+            return Health(False, f"Slurm's controller does not answer: {result.text}")
+        return Health(True)
 
     def supported_kinds(self) -> frozenset[str]:
         kinds = {DOCKER, SINGULARITY}

@@ -11,11 +11,12 @@ naming the kind and its path.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ivoa_eb_spec.vocabulary import load_kinds
 
+from ..core.quotes import Rates
 from ..platforms import Platform
 from .messages import error, pointer
 
@@ -35,6 +36,8 @@ class Member:
     name: str
     platform: Platform
     kinds: frozenset[str] | None = None
+    #: The costs and metrics the platform quotes on its offers (config ``costs``, ``metrics``).
+    rates: Rates = field(default_factory=Rates)
 
     def declared(self, family: str) -> frozenset[str] | None:
         """The kinds of ``family`` this platform is offered for; ``None``: any known one."""

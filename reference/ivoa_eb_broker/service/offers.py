@@ -38,6 +38,7 @@ from .context import Part, Received
 from .errors import bad_request
 from .fleet import Member, route
 from .messages import error, info, item
+from .quotes import priced, quote
 from .requirements import read
 from .rows import FOREVER, booking_of_row, reason_path, stored, timings
 
@@ -150,10 +151,12 @@ class Offers(Part):
                     fitted = wanted if largest is None else within(
                         wanted, largest.cores, largest.memory, settings.growth)
                     result = plan(fitted, ledger, now, settings)
-                    planned.append((member, result.offers))
+                    offered, missed = priced(member, result.offers, received.document)
+                    reasons.extend(missed)
+                    planned.append((member, offered))
                     # A platform's reasons go with its offers; those of a platform without
                     # offers only when no platform has any (they would only confuse a YES).
-                    kept = messages if result.offers else reasons
+                    kept = messages if offered else reasons
                     for reason in result.reasons:
                         values = {
                             **reason.values,
@@ -188,6 +191,7 @@ class Offers(Part):
                 document = documents.offer(
                     received.document, offer, session, now, preparing, releasing
                 )
+                document.update(quote(member, offer))
                 repo.insert_session(
                     connection,
                     uuid=session,

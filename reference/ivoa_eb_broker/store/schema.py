@@ -123,3 +123,34 @@ ledger_locks = Table(
     # Bumped by every change to the bookings: an in-memory ledger is valid while it matches.
     Column("generation", Integer, nullable=False, server_default="0"),
 )
+
+# --- a head broker (ivoa_eb_broker.federation) --------------------------------------------
+# The head's own offer sets: what was asked and the answer (messages in ``messages``).
+head_offersets = Table(
+    "head_offersets",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("result", String(8), nullable=False),
+    Column("request", JSON, nullable=False),
+)
+
+# The head's offers and sessions: each stands for one session at a site (``target``: the
+# child's session URL, or the uuid of a session of this broker's own platforms).
+head_sessions = Table(
+    "head_sessions",
+    metadata,
+    Column("uuid", String(36), primary_key=True),
+    Column("offerset", String(36), ForeignKey("head_offersets.uuid"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("site", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("phase", String(16), nullable=False),
+    # Never later than the site's own expires.
+    Column("expires", UTCDateTime(), nullable=True),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("modified", UTCDateTime(), nullable=False),
+    # The site's document as last read (its meta replaced by the head's).
+    Column("document", JSON, nullable=False),
+)
+Index("ix_head_sessions_offerset", head_sessions.c.offerset)

@@ -1,0 +1,164 @@
+"""The blocking client: :class:`Client`, and the offer sets, offers and sessions it returns."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse
+
+from . import wire
+from .views import OfferSetView, SessionView, wanted
+
+
+class Session(SessionView):
+    """A session of a broker; :meth:`refresh` reads it again."""
+
+    def __init__(self, client: Client, model: Any) -> None:
+        self.client = client
+        self.issue_warnings = client.issue_warnings
+        super().__init__(model)
+
+    def refresh(self) -> Session:
+        """Read the session again from its broker; ``self``."""
+        self._take(self.client._get(self.url, ExecutionSession))
+        return self
+
+    def update(self, phase: str) -> Session:
+        """Ask the broker to move the session to ``phase``; ``self`` as answered."""
+        self._take(self.client._update(self.url, phase))
+        return self
+
+    def cancel(self) -> Session:
+        return self.update("CANCELLED")
+
+    def wait(self, until: Iterable[str] | str | None = None, timeout: float = 600,
+             poll: float = 1.0) -> Session:
+        """Read the session every ``poll`` s until its phase is in ``until`` (default:
+        COMPLETED, FAILED or CANCELLED) or can no longer change; ``TimeoutError`` after
+        ``timeout`` s."""
+        phases = wanted(until)
+        deadline = time.monotonic() + timeout
+        while self.phase not in phases and not self.ended:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"session {self.url} is still {self.phase} after "
+                                   f"{timeout} s (waiting for {sorted(phases)})")
+            time.sleep(poll)
+            self.refresh()
+        return self
+
+
+class Offer(Session):
+    """An offer: a session in phase OFFERED, until it is accepted or rejected."""
+
+    def accept(self) -> Session:
+        """Accept the offer (its siblings are rejected); the session, now ACCEPTED."""
+        return self.update("ACCEPTED")
+
+    def reject(self) -> Session:
+        return self.update("REJECTED")
+
+
+class OfferSet(OfferSetView):
+    """A broker's answer to a request."""
+
+    def __init__(self, client: Client, model: OfferSetResponse) -> None:
+        self.client = client
+        self.issue_warnings = client.issue_warnings
+        super().__init__(model)
+
+    def _take(self, model: OfferSetResponse) -> None:
+        super()._take(model)
+        self.offers: list[Offer] = [Offer(self.client, m) for m in model.offers or []]
+
+    def refresh(self) -> OfferSet:
+        """Read the offer set again (each offer in its current phase); ``self``."""
+        self._take(self.client._get(self.url, OfferSetResponse))
+        return self
+
+
+class Client:
+    """A broker at ``url``, spoken to in ``media_type`` (YAML, JSON or XML).
+
+    ``auth`` is anything httpx takes (``("user", "password")`` for basic); ``token`` sends
+    ``Authorization: Bearer <token>``; ``headers`` go with every call.
+    """
+
+    def __init__(self, url: str, media_type: str = "application/yaml", auth: Any = None,
+                 timeout: float = 30, *, token: str | None = None,
+                 headers: Mapping[str, str] | None = None,
+                 issue_warnings: bool = True,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.media_type = wire.media_type_of(media_type)
+        #: False: WARN messages are only kept on the objects (``.warnings``), not issued.
+        self.issue_warnings = issue_warnings
+        extra = dict(headers or {})
+        if token:
+            extra["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(auth=auth, timeout=timeout, headers=extra,
+                                  transport=transport)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- the five operations --------------------------------------------------------------
+
+    def request(self, request: wire.RequestLike,
+                headers: Mapping[str, str] | None = None) -> OfferSet:
+        """``POST /requests``: where and when can this run? The offer set (YES or NO)."""
+        body = wire.request_body(request, self.media_type)
+        model = self._send("POST", f"{self.url}/requests", OfferSetResponse, body, headers)
+        return OfferSet(self, model)
+
+    def direct(self, request: wire.RequestLike,
+               headers: Mapping[str, str] | None = None) -> Session:
+        """``POST /direct``: run this at the first possible offer; the session, ACCEPTED."""
+        body = wire.request_body(request, self.media_type)
+        return Session(self, self._send("POST", f"{self.url}/direct", ExecutionSession,
+                                        body, headers))
+
+    def offer_set(self, url_or_uuid: str) -> OfferSet:
+        """``GET /offersets/{uuid}``."""
+        url = wire.address(self.url, "offersets", url_or_uuid)
+        return OfferSet(self, self._get(url, OfferSetResponse))
+
+    def session(self, url_or_uuid: str) -> Session:
+        """``GET /sessions/{uuid}``."""
+        url = wire.address(self.url, "sessions", url_or_uuid)
+        return Session(self, self._get(url, ExecutionSession))
+
+    def update(self, url_or_uuid: str, phase: str) -> Session:
+        """``POST /sessions/{uuid}``: move a session to ``phase``."""
+        url = wire.address(self.url, "sessions", url_or_uuid)
+        return Session(self, self._update(url, phase))
+
+    # --- sending --------------------------------------------------------------------------
+
+    def _get(self, url: str, model: Any) -> Any:
+        return self._send("GET", url, model)
+
+    def _update(self, url: str, phase: str) -> Any:
+        return self._send("POST", url, ExecutionSession,
+                          wire.update_body(phase, self.media_type))
+
+    def _send(self, method: str, url: str, model: Any, body: wire.Body | None = None,
+              headers: Mapping[str, str] | None = None) -> Any:
+        try:
+            response = self._http.request(
+                method, url, content=body.content if body else None,
+                headers=wire.headers(self.media_type, body, headers))
+        except httpx.HTTPError as problem:
+            raise wire.transport_error(problem, url) from problem
+        return wire.answer(response.status_code, response.headers.get("content-type"),
+                           response.content, url, model)
