@@ -19,10 +19,10 @@ from typing import Any
 
 import platformdirs
 
-from .registry_config import Registry, registry_of
 from .core.quotes import Rates
 from .federation.settings import Federation, FederationConfigError
 from .federation.settings import read as read_federation
+from .registry_config import Registry, registry_of
 
 
 class ConfigError(ValueError):

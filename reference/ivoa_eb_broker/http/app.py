@@ -31,15 +31,10 @@ from ..service.errors import Problem
 from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
-<<<<<<< HEAD
 from ..store import durability_warnings, migrate, open_engine
-from . import docs, render, routes
-=======
-from ..store import migrate, open_engine
 from . import docs, render, routes, vosi
 from .metrics import Metrics, MetricsMiddleware
 from .metrics import endpoint as metrics_endpoint
->>>>>>> main
 from .negotiation import answer_format
 
 log = structlog.get_logger("ivoa_eb_broker.http")
@@ -101,13 +96,8 @@ def create_app(
     The broker fronts ``platform`` when given (a platform, or a :class:`Fleet` of named
     ones), else the platforms of the config: ``[[platforms]]``, or the one ``[platform]``.
     """
-<<<<<<< HEAD
-    fleet = Fleet.of(platform) if platform is not None else _fleet(config)
-    engine = engine or open_engine(config.database(), synchronous=config.sqlite_synchronous)
-=======
     fleet = Fleet.of(platform) if platform is not None else fleet_of(config)
-    engine = engine or open_engine(config.database())
->>>>>>> main
+    engine = engine or open_engine(config.database(), synchronous=config.sqlite_synchronous)
     migrate(engine)
     for warning in durability_warnings(engine):
         log.warning("not durable", problem=warning)
