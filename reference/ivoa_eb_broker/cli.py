@@ -68,6 +68,8 @@ def serve(config_file: Path | None, **options: object) -> None:
         app = create_app(settings)
     except (ValueError, PlatformError, OSError) as problem:  # bad platform table, no engine
         raise click.ClickException(str(problem)) from None
+    from .http.limits import uvicorn_options
+
     uvicorn.run(
         app,
         host=settings.host,
@@ -75,6 +77,7 @@ def serve(config_file: Path | None, **options: object) -> None:
         log_level=settings.log_level,
         access_log=False,
         lifespan="on",
+        **uvicorn_options(settings),
     )
 
 

@@ -55,7 +55,13 @@ class Config:
     port: int = 8080
     public_url: str = ""
     body_limit: int = 1_048_576
+    body_timeout: float = 30.0
+    header_timeout: float = 10.0
+    keep_alive_timeout: int = 5
+    max_connections: int = 1000
+    header_limit: int = 16384
     database_url: str = ""
+    sqlite_synchronous: str = "FULL"
     offer_count: int = 3
     offer_lifetime: float = 300.0
     sweep_interval: float = 1.0
@@ -93,7 +99,13 @@ _KEYS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("server", "port"): ("port", int),
     ("server", "public_url"): ("public_url", str),
     ("server", "body_limit"): ("body_limit", int),
+    ("server", "body_timeout"): ("body_timeout", (int, float)),
+    ("server", "header_timeout"): ("header_timeout", (int, float)),
+    ("server", "keep_alive_timeout"): ("keep_alive_timeout", int),
+    ("server", "max_connections"): ("max_connections", int),
+    ("server", "header_limit"): ("header_limit", int),
     ("database", "url"): ("database_url", str),
+    ("database", "sqlite_synchronous"): ("sqlite_synchronous", str),
     ("offers", "count"): ("offer_count", int),
     ("offers", "lifetime"): ("offer_lifetime", (int, float)),
     ("offers", "sweep_interval"): ("sweep_interval", (int, float)),
@@ -259,6 +271,15 @@ def _check(config: Config) -> None:
         raise ConfigError(f"[server] port: {config.port} is not a TCP port")
     if config.body_limit < 1:
         raise ConfigError("[server] body_limit: must be at least 1 byte")
+    for name in ("body_timeout", "header_timeout", "keep_alive_timeout"):
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"[server] {name}: must be more than 0 seconds")
+    if config.max_connections < 1:
+        raise ConfigError("[server] max_connections: must be at least 1")
+    if config.header_limit < 1024:
+        raise ConfigError("[server] header_limit: must be at least 1024 bytes")
+    if config.sqlite_synchronous not in ("FULL", "EXTRA", "NORMAL"):
+        raise ConfigError("[database] sqlite_synchronous: 'FULL', 'EXTRA' or 'NORMAL'")
     if config.offer_count < 1:
         raise ConfigError("[offers] count: must be at least 1")
     if config.offer_lifetime <= 0:

@@ -32,6 +32,8 @@ from .xmlschema_gen import (
     root_node,
     xml_schema,
 )
+from .xmltext import ILLEGAL as _ILLEGAL
+from .xmltext import xml_safe
 
 __all__ = [
     "MAX_BYTES",
@@ -51,17 +53,10 @@ MAX_DEPTH = 64
 
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _IGNORED_ATTRS = {f"{{{_XSI}}}schemaLocation", f"{{{_XSI}}}noNamespaceSchemaLocation"}
-_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _WS = " \t\n\r"
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DOUBLE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?")
-
-
-def xml_safe(text: str) -> str:
-    """``text`` with each character XML 1.0 cannot carry (a control character such as a
-    terminal's ESC, a lone surrogate) replaced by U+FFFD."""
-    return _ILLEGAL.sub("\ufffd", text)
 
 
 class XmlInputError(ValueError):

@@ -5,7 +5,10 @@ over real HTTP, against a broker with 4 cores. A sampler reads the bookings tabl
 while and rebuilds the core's ledger from the live bookings, which refuses (Overbooked) any
 set of bookings that exceeds the capacity at some instant. Afterwards the same check runs
 on every booking of every session that was ever accepted (jobs run long enough that none
-ends during the test, so those bookings were all live together).
+ends during the test, so those bookings were all live together), and on the schedules the
+accepted sessions publish, counted from the start of preparing to the end of releasing: the
+platform takes time for both, and a session's steps must not overlap another's on a full
+platform.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -26,6 +30,7 @@ from ivoa_eb_broker.core import Booking, BookingState, Capacity, Ledger, Resourc
 from ivoa_eb_broker.http import create_app
 from ivoa_eb_broker.store import open_engine
 from ivoa_eb_broker.store.schema import bookings, sessions
+from ivoa_eb_spec.iso8601 import parse_duration, parse_instant
 from sqlalchemy import select, text
 
 from .conftest import ThreadServer, accept, as_yaml, make_config, request_document
@@ -48,6 +53,24 @@ def ledger_of(rows: list[Any]) -> Ledger:
             for r in rows
         ),
     )
+
+
+def published_span(session: dict[str, Any]) -> tuple[datetime, datetime]:
+    """From the start of preparing to the end of releasing, as the session's schedule says."""
+    schedule = session["schedule"]
+    releasing = schedule["releasing"]
+    return (parse_instant(schedule["preparing"]["start"]),
+            parse_instant(releasing["start"]) + parse_duration(releasing["duration"]))
+
+
+def check_published(documents: list[dict[str, Any]]) -> None:
+    """Raises Overbooked if the published schedules, every step counted, overbook."""
+    ledger_of([
+        SimpleNamespace(id=d["meta"]["uuid"], session=d["meta"]["uuid"], offerset="",
+                        cores=d["compute"]["cores"]["min"], memory=d["compute"]["memory"]["min"],
+                        storage=0, start=span[0], end=span[1])
+        for d in documents for span in [published_span(d)]
+    ])
 
 
 class Sampler(threading.Thread):
@@ -145,13 +168,15 @@ def database_for(backend: str, tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_no_overbooking_and_no_lost_update(tmp_path: Path, backend: str) -> None:
-    config = make_config(tmp_path, platform={"cores": CORES, "running": 120.0},
+    steps = {"preparing": 1.0, "releasing": 1.0}  # held too, published in every schedule
+    config = make_config(tmp_path, platform={"cores": CORES, "running": 120.0, **steps},
                          offer_lifetime=5.0, sweep_interval=0.2,
                          database_url=database_for(backend, tmp_path))
     with ThreadServer(create_app(config)) as server:
         sampler = Sampler(config.database())
         sampler.start()
         log: list[tuple[str, str, int]] = []
+        published: list[dict[str, Any]] = []
 
         async def main() -> None:
             limits = httpx.Limits(max_connections=CLIENTS + 10)
@@ -169,6 +194,11 @@ def test_no_overbooking_and_no_lost_update(tmp_path: Path, backend: str) -> None
                         assert now in ACCEPTED_LINE, (url, now)
                     else:
                         assert now == "REJECTED", (url, now)
+                # What the accepted sessions publish, every step counted, fits the platform.
+                accepted_urls = {url for url, verdict, status in log
+                                 if status == 200 and verdict == "ACCEPTED"}
+                for url in sorted(accepted_urls):
+                    published.append(yaml.safe_load((await http.get(url)).text))
 
         asyncio.run(main())
         sampler.stop.set()
@@ -182,6 +212,8 @@ def test_no_overbooking_and_no_lost_update(tmp_path: Path, backend: str) -> None
         accepted = [r for r in rows if phases[r.session] in ACCEPTED_LINE]
         assert accepted, "no session was accepted: the test proves nothing"
         ledger_of(accepted)  # raises Overbooked if the accepted sessions overbook
+        check_published(published)
+        assert sum(d["compute"]["cores"]["min"] for d in published) > CORES
         assert any(status == 200 and verdict == "ACCEPTED" for _, verdict, status in log)
         # Capacity was really the limit: some requests were told NO or waited for a slot.
         # Capacity was the limit: more cores were accepted than exist at one instant, so

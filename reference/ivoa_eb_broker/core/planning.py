@@ -8,6 +8,10 @@ reason per cause, as message templates; several offers vary usefully (the minimu
 resources, more time or a later start next); and all offers can be held together, since the
 service holds every live offer in the ledger (requirement 4).
 
+A session holds the platform for longer than it is available: from the start of preparing
+to the end of releasing (requirement LIFE-31). Each offer is planned, and held, over that
+whole span, so the steps of one session never overlap another's on a full platform.
+
 Not the planner's job: reading documents, checking kinds (an unknown executable or resource
 kind gets NO from the service before planning), expiring lapsed holds (the service calls
 :meth:`Ledger.expire` first) and holding the offers (the service does, in the same lock).
@@ -64,7 +68,11 @@ class PlannerSettings:
     horizon: timedelta = timedelta(days=30)
     """Every offer ends by ``now + horizon``: the broker plans no further ahead."""
     min_lead_time: timedelta = timedelta(0)
-    """No offer starts before ``now + min_lead_time`` (time to prepare)."""
+    """No offer starts preparing before ``now + min_lead_time``."""
+    preparing: timedelta = timedelta(0)
+    """How long the platform prepares before a session is available: held too."""
+    releasing: timedelta = timedelta(0)
+    """How long the platform releases after a session's available time: held too."""
     later_step: timedelta = timedelta(hours=1)
     """The alternative start offer starts at least this long after the first offer."""
     growth: int = 2
@@ -78,15 +86,18 @@ class PlannerSettings:
         for name in ("offer_lifetime", "default_duration", "horizon", "later_step"):
             if getattr(self, name) <= timedelta(0):
                 raise ValueError(f"{name} must be positive")
-        if self.min_lead_time < timedelta(0):
-            raise ValueError("min_lead_time must not be negative")
+        for name in ("min_lead_time", "preparing", "releasing"):
+            if getattr(self, name) < timedelta(0):
+                raise ValueError(f"{name} must not be negative")
         if self.growth < 1 or self.duration_growth < 1:
             raise ValueError("growth factors must be at least 1")
 
 
 @dataclass(frozen=True)
 class OfferPlan:
-    """One offer: resources over ``[start, start + duration)``, valid until ``expires``."""
+    """One offer: resources available over ``[start, start + duration)``, valid until
+    ``expires``, and held over ``[booked_start, booked_end)``, which adds the platform's
+    ``preparing`` before and ``releasing`` after."""
 
     start: datetime
     duration: timedelta
@@ -94,10 +105,23 @@ class OfferPlan:
     memory_gib: int
     storage_gib: int
     expires: datetime
+    preparing: timedelta = timedelta(0)
+    releasing: timedelta = timedelta(0)
 
     @property
     def end(self) -> datetime:
+        """The end of the available time."""
         return self.start + self.duration
+
+    @property
+    def booked_start(self) -> datetime:
+        """When preparing starts: the booking holds the platform from here."""
+        return self.start - self.preparing
+
+    @property
+    def booked_end(self) -> datetime:
+        """When releasing ends: the booking holds the platform until here."""
+        return self.end + self.releasing
 
     @property
     def resources(self) -> Resources:
@@ -200,8 +224,8 @@ def _check(
                 )
             )
 
-    soonest = now + settings.min_lead_time
-    horizon_end = now + settings.horizon
+    soonest = now + settings.min_lead_time + settings.preparing
+    horizon_end = now + settings.horizon - settings.releasing
     duration_ok = True
     if duration <= timedelta(0):
         duration_ok = False
@@ -218,11 +242,13 @@ def _check(
             Reason(
                 "duration-beyond-horizon",
                 "The requested duration {duration} does not fit within the planning horizon: "
-                "this broker plans {horizon} ahead, and the earliest start is {lead} from now.",
+                "this broker plans {horizon} ahead, the earliest start is {lead} from now, "
+                "and releasing takes {releasing}.",
                 {
                     "duration": iso_duration(duration),
                     "horizon": iso_duration(settings.horizon),
-                    "lead": iso_duration(settings.min_lead_time),
+                    "lead": iso_duration(soonest - now),
+                    "releasing": iso_duration(settings.releasing),
                 },
             )
         )
@@ -259,11 +285,11 @@ def _check(
             Reason(
                 "window-beyond-horizon",
                 "The requested start window begins at {earliest}: a session of {duration} "
-                "would end after the planning horizon ({horizon_end}).",
+                "and its releasing would end after the planning horizon ({horizon_end}).",
                 {
                     "earliest": earliest.isoformat(),
                     "duration": iso_duration(duration),
-                    "horizon_end": horizon_end.isoformat(),
+                    "horizon_end": (now + settings.horizon).isoformat(),
                 },
             )
         )
@@ -282,6 +308,9 @@ def plan(
     earlier offers held (so all of them can be held together), identical ones dropped, at
     most ``settings.max_offers``:
 
+    Every offer is held from ``preparing`` before its start to ``releasing`` after its end,
+    and that whole span lies within ``[now + min_lead_time, now + horizon)``.
+
     1. the minimum resources for the requested duration at the earliest start;
     2. the generous amount (the requested maximum, else ``growth`` times the minimum, within
        the capacity) at the earliest start where it fits;
@@ -294,9 +323,10 @@ def plan(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     duration = request.duration if request.duration is not None else settings.default_duration
-    soonest = now + settings.min_lead_time
-    horizon_end = now + settings.horizon
-    peak = ledger.capacity.peak(now, horizon_end)
+    before, after = settings.preparing, settings.releasing
+    soonest = now + settings.min_lead_time + before
+    horizon_end = now + settings.horizon - after  # the available time ends by here
+    peak = ledger.capacity.peak(now, now + settings.horizon)
 
     reasons = _check(request, duration, peak, now, settings)
     if reasons:
@@ -327,20 +357,24 @@ def plan(
         not_after = min(not_after, window_end, horizon_end - length)
         if not_after < not_before:
             return None
-        start = scratch.earliest_start(resources, length, not_before, not_after)
-        if start is None:
+        held = before + length + after
+        booked = scratch.earliest_start(resources, held, not_before - before,
+                                        not_after - before)
+        if booked is None:
             return None
         offer = OfferPlan(
-            start,
+            booked + before,
             length,
             resources.cores,
             resources.memory_gib,
             resources.storage_gib,
             expires,
+            before,
+            after,
         )
         if offer in offers:
             return offer
-        scratch.hold(resources, start, start + length)
+        scratch.hold(resources, offer.booked_start, offer.booked_end)
         offers.append(offer)
         return offer
 
@@ -368,7 +402,7 @@ def plan(
         add(target, duration, lo, window_end)
     add(minimum, duration * settings.duration_growth, lo, window_end)
     if len(offers) < settings.max_offers:
-        free = scratch.free(first.start, first.end)
+        free = scratch.free(first.booked_start, first.booked_end)
         if minimum.fits_in(free):
             more = free.elementwise_min(target)
             if more != minimum:

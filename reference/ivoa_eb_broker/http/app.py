@@ -31,7 +31,7 @@ from ..service.errors import Problem
 from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
-from ..store import migrate, open_engine
+from ..store import durability_warnings, migrate, open_engine
 from . import docs, render, routes, vosi
 from .metrics import Metrics, MetricsMiddleware
 from .metrics import endpoint as metrics_endpoint
@@ -97,8 +97,10 @@ def create_app(
     ones), else the platforms of the config: ``[[platforms]]``, or the one ``[platform]``.
     """
     fleet = Fleet.of(platform) if platform is not None else fleet_of(config)
-    engine = engine or open_engine(config.database())
+    engine = engine or open_engine(config.database(), synchronous=config.sqlite_synchronous)
     migrate(engine)
+    for warning in durability_warnings(engine):
+        log.warning("not durable", problem=warning)
     settings = Settings(
         offer_count=config.offer_count,
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
@@ -152,7 +154,8 @@ def create_app(
         exception_handlers={HTTPException: _http_problem, Exception: _server_error},
         middleware=[Middleware(MetricsMiddleware, metrics=metrics, routes=route_list)],
     )
-    app.state.context = routes.Context(broker, config.body_limit, config.public_url)
+    app.state.context = routes.Context(broker, config.body_limit, config.public_url,
+                                       config.body_timeout)
     app.state.broker = broker
     app.state.scheduler = scheduler
     app.state.platform = fleet.default.platform

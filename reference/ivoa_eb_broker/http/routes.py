@@ -32,6 +32,7 @@ class Context:
     broker: Broker
     body_limit: int
     public_url: str = ""
+    body_timeout: float | None = None
 
     def base(self, request: Request) -> str:
         """The base of absolute URLs in answers: configured, else the request's own."""
@@ -72,7 +73,7 @@ def _uuid(request: Request, what: str) -> str:
 async def _request_body(request: Request, context: Context) -> intake.Received:
     declared = request.headers.get("content-type")
     media_type = body_format(declared)
-    body = await read_body(request, context.body_limit)
+    body = await read_body(request, context.body_limit, context.body_timeout)
     return await anyio.to_thread.run_sync(
         intake.request, body, media_type, (declared or str(media_type)).strip()
     )
@@ -118,7 +119,7 @@ async def get_session(request: Request, context: Context, chosen: Answer) -> Res
 async def post_session(request: Request, context: Context, chosen: Answer) -> Response:
     uuid = _uuid(request, "session")
     media_type = body_format(request.headers.get("content-type"))
-    body = await read_body(request, context.body_limit)
+    body = await read_body(request, context.body_limit, context.body_timeout)
     update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
     await context.broker.update(uuid, update, warnings)
     document = await context.broker.session(uuid, context.base(request))

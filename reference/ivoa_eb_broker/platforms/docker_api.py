@@ -27,6 +27,7 @@ import ipaddress
 import re
 import shutil
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -154,7 +155,9 @@ class DockerApiPlatform(Platform):
         self.settings = settings or DockerSettings()
         self._client: Any = None
         self._info: tuple[float, Mapping[str, Any]] | None = None
-        self._cancelled: set[str] = set()
+        #: Handles cancelled lately: only a poll racing the cancel reads it, so the last
+        #: few hundred are enough, and memory stays bounded on a long-running broker.
+        self._cancelled: deque[str] = deque(maxlen=512)
 
     @classmethod
     def declared(cls) -> tuple[Capability, ...]:
@@ -656,7 +659,7 @@ class DockerApiPlatform(Platform):
 
     async def cancel(self, handle: str) -> None:
         ident = _parse(handle)
-        self._cancelled.add(handle)
+        self._cancelled.append(handle)
         await asyncio.to_thread(self._remove, ident, True)
 
     def _remove(self, ident: str, stop: bool) -> None:

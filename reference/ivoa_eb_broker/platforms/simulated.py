@@ -13,13 +13,16 @@ persistence, HTTP) is real, and the platform's behaviour is predictable and cont
 - a Jupyter notebook gets an HTTP connector, a container's published ports TCP connectors.
 
 Its state is in the handle (start time, run time, injected failure), so ``poll`` answers
-correctly after a broker restart, as a real engine would.
+correctly after a broker restart, as a real engine would. What it keeps in memory about a
+session (its connectors, a cancellation) goes at ``release``, the last call of every
+session, so a long-running broker does not grow with the sessions it has run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,6 +48,7 @@ SINGULARITY = K + "executable/singularity-container.yaml"
 FAIL_VARIABLE = "EB_SIMULATE_FAIL"
 STEPS = ("prepare", "start", "run", "release")
 CONNECTOR_KIND = "https://www.ivoa.net/std/ExecutionBroker/v1.0/connectors/simulated"
+CALLS_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -89,11 +93,13 @@ class SimulatedPlatform(Platform):
 
     def __init__(self, settings: SimulatedSettings | None = None) -> None:
         self.settings = settings or SimulatedSettings()
+        #: Both by session uuid, dropped at release (after a restart the broker still has
+        #: the connectors it stored in the session).
         self._cancelled: set[str] = set()
-        self._by_handle: dict[str, tuple[Connector, ...]] = {}
-        #: Every call made, in order, as (step, session uuid): lets tests check that
-        #: cancel and release really reached the platform.
-        self.calls: list[tuple[str, str]] = []
+        self._connectors_of: dict[str, tuple[Connector, ...]] = {}
+        #: The last calls made, in order, as (step, session uuid): lets tests check that
+        #: cancel and release really reached the platform. Bounded, as memory must be.
+        self.calls: deque[tuple[str, str]] = deque(maxlen=CALLS_KEPT)
 
     @classmethod
     def declared(cls) -> tuple[Capability, ...]:
@@ -137,13 +143,13 @@ class SimulatedPlatform(Platform):
             raise PlatformError("simulated failure while starting")
         fail = 1 if self._failing(job, "run") else 0
         handle = f"sim:{job.uuid}:{time.time():.3f}:{self.settings.running}:{fail}"
-        self._by_handle[handle] = self.connectors_for(job)
+        self._connectors_of[job.uuid] = self.connectors_for(job)
         return handle
 
     async def poll(self, handle: str) -> Status:
-        _, started, running, fail = _parse(handle)
-        connectors = self._connectors(handle)
-        if handle in self._cancelled:
+        uuid, started, running, fail = _parse(handle)
+        connectors = self._connectors_of.get(uuid, ())
+        if uuid in self._cancelled:
             return Status(RunState.CANCELLED, None, "cancelled", _finished(connectors))
         if time.time() < started + running:
             return Status(RunState.RUNNING, None, "running", connectors)
@@ -154,18 +160,15 @@ class SimulatedPlatform(Platform):
     async def cancel(self, handle: str) -> None:
         uuid, *_ = _parse(handle)
         self.calls.append(("cancel", uuid))
-        self._cancelled.add(handle)
+        self._cancelled.add(uuid)
 
     async def release(self, job: Job) -> None:
         self.calls.append(("release", job.uuid))
+        self._cancelled.discard(job.uuid)
+        self._connectors_of.pop(job.uuid, None)
         await asyncio.sleep(self.settings.releasing)
         if self._failing(job, "release"):
             raise PlatformError("simulated failure while releasing")
-
-    def _connectors(self, handle: str) -> tuple[Connector, ...]:
-        # Kept in memory only: after a restart the broker still has the connectors it
-        # persisted in the session, so nothing is lost for the user.
-        return self._by_handle.get(handle, ())
 
     def connectors_for(self, job: Job) -> tuple[Connector, ...]:
         """The connectors a session gets once available (notebook URL, published ports)."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -151,7 +152,8 @@ class SkahaPlatform(Platform):
         self.settings = settings
         self._client = client
         self._stats: tuple[float, Stats] | None = None
-        self._cancelled: set[str] = set()
+        #: Handles cancelled lately (bounded: memory must not grow with the sessions run).
+        self._cancelled: deque[str] = deque(maxlen=512)
 
     @classmethod
     def declared(cls) -> tuple[Capability, ...]:
@@ -380,7 +382,7 @@ class SkahaPlatform(Platform):
             if interactive and time.time() >= end:
                 # An interactive session has no end of its own: it ends at the booked end.
                 await self._guard(self.client.delete(ident), "ending the notebook session")
-                self._cancelled.add(handle)
+                self._cancelled.append(handle)
                 return Status(RunState.SUCCEEDED, 0, "the notebook session reached the end of "
                               "its booked time and was deleted",
                               _connectors(url, "FINISHED"))
@@ -404,7 +406,7 @@ class SkahaPlatform(Platform):
 
     async def cancel(self, handle: str) -> None:
         ident, _ = _parse(handle)
-        self._cancelled.add(handle)
+        self._cancelled.append(handle)
         await self._guard(self.client.delete(ident), "cancelling")
 
     async def release(self, job: Job) -> None:

@@ -16,6 +16,7 @@ from ivoa_eb_spec.codecs.errors import problems_from_validation
 from ivoa_eb_spec.model import ExecutionRequest, Update
 from ivoa_eb_spec.registry import validator
 from ivoa_eb_spec.vocabulary import canonical_kind
+from ivoa_eb_spec.xmltext import illegal_text
 from jsonschema import Draft202012Validator, ValidationError
 from pydantic import ValidationError as ModelError
 
@@ -44,7 +45,23 @@ def _parse(body: bytes, media_type: MediaType, root: str) -> dict[str, Any]:
             [error("The root element is {found}; expected {root}", path="", found=found,
                    root=root)]
         )
+    _refuse_illegal_text(document)
     return document
+
+
+def _refuse_illegal_text(document: Any) -> None:
+    """Requirement ERR-31: text XML cannot carry is refused in every media type."""
+    found = illegal_text(document, MAX_ERRORS)
+    if found:
+        raise bad_request([
+            error(
+                ("A property name in {path} holds {character}" if place.in_name
+                 else "The text at {path} holds {character}")
+                + ", a character XML 1.0 cannot carry: every answer has an XML form",
+                path=place.pointer, character=place.character,
+            )
+            for place in found
+        ])
 
 
 def canonical(document: Any, where: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -112,6 +129,8 @@ def schema_errors(schema: Draft202012Validator, document: Any) -> list[dict[str,
                             error("The field {field} is not allowed here", path=key[0],
                                   field=str(extra))
                         )
+                        if len(messages) >= MAX_ERRORS:  # 50,000 unknown keys: 20 messages
+                            return messages
                 continue
             if len(text) > 300:
                 text = text[:300] + "..."

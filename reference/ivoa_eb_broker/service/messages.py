@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ivoa_eb_spec.iso8601 import format_instant
-from ivoa_eb_spec.xmlcodec import xml_safe
+from ivoa_eb_spec.xmltext import xml_safe
 
 _HOLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -29,7 +29,7 @@ def item(level: str, template: str, path: str | None = None, **values: Any) -> d
     the message never makes the XML answer impossible."""
     strings = {key: xml_safe(str(value)) for key, value in values.items()}
     if path is not None:
-        strings["path"] = path
+        strings["path"] = xml_safe(path)
     return {
         "time": format_instant(datetime.now(UTC)),
         "level": level,

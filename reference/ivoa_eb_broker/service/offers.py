@@ -85,13 +85,14 @@ class Offers(Part):
                      reason=text)
 
     def _planner(self, member: Member, count: int | None = None) -> PlannerSettings:
-        preparing, _ = timings(member.platform)
+        preparing, releasing = timings(member.platform)
         return PlannerSettings(
             max_offers=count or self.settings.offer_count,
             offer_lifetime=self.settings.offer_lifetime,
             default_duration=self.settings.default_duration,
             horizon=self.settings.horizon,
-            min_lead_time=preparing,
+            preparing=preparing,
+            releasing=releasing,
         )
 
     def _ledger(
@@ -203,11 +204,12 @@ class Offers(Part):
                     document=document,
                     platform=member.name,
                 )
-                # The ledger check again, inside the lock: a plan never overbooks.
+                # The ledger check again, inside the lock: a plan never overbooks. The booking
+                # holds the platform from the start of preparing to the end of releasing.
                 ledger = ledgers[member.name][0]
                 ledger.hold(
-                    session, session, offerset, offer.resources, offer.start, offer.end,
-                    expires=offer.expires,
+                    session, session, offerset, offer.resources, offer.booked_start,
+                    offer.booked_end, expires=offer.expires,
                 )
                 repo.insert_booking(
                     connection,
@@ -218,8 +220,8 @@ class Offers(Part):
                     cores=offer.cores,
                     memory=offer.memory_gib,
                     storage=offer.storage_gib,
-                    start=offer.start,
-                    end=offer.end,
+                    start=offer.booked_start,
+                    end=offer.booked_end,
                     expires=offer.expires,
                     platform=member.name,
                 )

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ivoa_eb_spec.iso8601 import format_instant, parse_instant
+from ivoa_eb_spec.iso8601 import format_instant, parse_duration, parse_instant
 
 from ..core import Booking, BookingState, PhaseAdmitsNoUpdate, Resources, UpdateNotAllowed
 from ..platforms import Platform
@@ -54,6 +54,26 @@ def booking_of_row(row: Mapping[str, Any]) -> Booking:
         state=BookingState.COMMITTED if row["state"] == "COMMITTED" else BookingState.HELD,
         expires=row["expires"] if row["state"] == "HELD" else None,
     )
+
+
+def available(document: Mapping[str, Any], booking: Mapping[str, Any]
+              ) -> tuple[datetime, timedelta]:
+    """When a session is available, and for how long: its published schedule's
+    ``available`` step. The booking spans more (preparing and releasing); a session stored
+    without a schedule is available over its booking."""
+    step = document.get("schedule", {}).get("available")
+    if isinstance(step, Mapping) and "start" in step and "duration" in step:
+        return parse_instant(step["start"]), parse_duration(step["duration"])
+    return booking["start"], booking["end"] - booking["start"]
+
+
+def prepare_at(document: Mapping[str, Any], start: datetime, preparing: timedelta) -> datetime:
+    """When preparing starts: the published schedule's ``preparing.start``, else
+    ``preparing`` before ``start``."""
+    step = document.get("schedule", {}).get("preparing")
+    if isinstance(step, Mapping) and "start" in step:
+        return parse_instant(step["start"])
+    return start - preparing
 
 
 def stored(message: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from ..platforms import Job, Platform, PlatformError, RunState
 from .broker import Broker
 from .fleet import Member
 from .messages import error, info
+from .rows import prepare_at
 
 log = structlog.get_logger("ivoa_eb_broker.scheduler")
 
@@ -164,7 +165,7 @@ class Scheduler:
                 await self._advance(uuid, Event.SCHEDULE)
             elif phase is Phase.WAITING:
                 preparing, _ = platform.timings()
-                await _sleep_until(job.start - preparing)
+                await _sleep_until(prepare_at(job.document, job.start, preparing))
                 await self._advance(uuid, Event.PREPARE)
             elif phase is Phase.PREPARING:
                 await platform.prepare(job)

@@ -32,7 +32,7 @@ from . import documents
 from .context import Bumped, Part, PlatformChange
 from .errors import conflict, unprocessable
 from .messages import error, info
-from .rows import iso, refused, session_document, stored, unknown
+from .rows import available, iso, refused, session_document, stored, unknown
 
 log = structlog.get_logger("ivoa_eb_broker.service")
 PHASE_PATHS = ("phase", "/phase", "state", "/state")
@@ -195,18 +195,20 @@ class Sessions(Part):
                     await member.platform.release(job)
 
     async def job(self, row: Mapping[str, Any]) -> Job:
-        """The platform's view of a session: its document and its booking."""
+        """The platform's view of a session: its document and its booking (whose span also
+        holds preparing and releasing: the job's own time is the schedule's available)."""
         booking = await self.in_thread(self.booking, row["uuid"])
         if booking is None:
             raise PlatformError("the session has no booking")
+        start, duration = available(row["document"], booking)
         return Job(
             uuid=row["uuid"],
             document=row["document"],
             cores=booking["cores"],
             memory=booking["memory"],
             storage=booking["storage"],
-            start=booking["start"],
-            duration_s=(booking["end"] - booking["start"]).total_seconds(),
+            start=start,
+            duration_s=duration.total_seconds(),
         )
 
     def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]]) -> Phase:

@@ -5,6 +5,14 @@ timeout, foreign keys, and transactions that can be started ``IMMEDIATE`` (takin
 lock at BEGIN) for check-and-hold, so two broker processes on one file cannot both read the
 same free capacity. PostgreSQL needs none of this: check-and-hold locks its row in
 ``ledger_locks`` with ``SELECT ... FOR UPDATE`` (see :mod:`.repository`).
+
+Durability (requirement LIFE-32): an accept or cancel answered 2xx is committed first, and
+a commit must survive power loss. SQLite therefore runs with ``synchronous=FULL`` (in WAL
+mode, ``NORMAL`` would make every commit durable only at the next checkpoint, so a power
+loss could roll back an acknowledged accept); ``NORMAL`` stays available as a setting for
+those who trade that for speed (``benchmarks/bench_durability.py`` measures the cost).
+PostgreSQL is durable with its defaults (``fsync=on``, ``synchronous_commit=on``); the
+broker changes neither, and :func:`durability_warnings` names any that a server turned off.
 """
 
 from __future__ import annotations
@@ -24,8 +32,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 IMMEDIATE = "ivoa_eb_immediate"
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created if missing."""
+#: The values of SQLite's ``synchronous`` the broker accepts: durable ones, and ``NORMAL``.
+SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
+
+
+def open_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created if missing.
+
+    ``synchronous`` is SQLite's setting (see the module docstring); PostgreSQL ignores it."""
+    if synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -37,11 +53,30 @@ def open_engine(url: str) -> Engine:
     if memory:
         options["poolclass"] = StaticPool
     engine = create_engine(url, **options)
-    _sqlite_settings(engine, wal=not memory)
+    _sqlite_settings(engine, wal=not memory, synchronous=synchronous)
     return engine
 
 
-def _sqlite_settings(engine: Engine, wal: bool) -> None:
+def durability_warnings(engine: Engine) -> list[str]:
+    """What makes a committed transaction less than durable on this database, in words;
+    empty when every commit survives power loss."""
+    found: list[str] = []
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            if level is not None and int(level) < 2:  # 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+                found.append("SQLite synchronous is below FULL: a power loss can roll back "
+                             "acknowledged accepts and cancels")
+        elif engine.dialect.name == "postgresql":
+            for name in ("fsync", "synchronous_commit"):
+                value = connection.exec_driver_sql(f"SHOW {name}").scalar()
+                if value == "off":
+                    found.append(f"PostgreSQL {name} is {value}: a power loss can roll back "
+                                 "acknowledged accepts and cancels")
+    return found
+
+
+def _sqlite_settings(engine: Engine, wal: bool, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself, so it can say IMMEDIATE.
@@ -51,7 +86,7 @@ def _sqlite_settings(engine: Engine, wal: bool) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,9 +1,11 @@
 """The booking ledger: unit tests of each operation, and a stateful model-based test.
 
 The stateful test drives the ledger with random sequences of hold, commit, release,
-release_group, expire and scratch holds, on a minute grid, and checks after every step that
-the bookings never exceed the capacity at any instant, and that ``free`` and
-``earliest_start`` agree with a brute-force computation over the grid.
+release_group, expire, scratch holds and offers planned with preparing and releasing steps,
+on a minute grid, and checks after every step that the bookings never exceed the capacity at
+any instant (an offer counted over every step its schedule publishes: preparing, available,
+releasing), and that ``free`` and ``earliest_start`` agree with a brute-force computation
+over the grid.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ivoa_eb_broker.core.bookings import (
     Resources,
     UnknownBooking,
 )
+from ivoa_eb_broker.core.planning import PlannerSettings, PlanRequest, plan
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -377,6 +380,39 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.ledger.hold(
                     bid, "owner", group, res, m(start), m(end), expires=exp, state=state
                 )
+
+    @rule(
+        res=resources,
+        length=st.integers(1, 6),
+        preparing=st.integers(0, 3),
+        releasing=st.integers(0, 3),
+        committed=st.booleans(),
+    )
+    def plan_and_hold(self, res, length, preparing, releasing, committed):
+        """Plan an offer as the service does and hold it; the model records the span its
+        schedule publishes, from the start of preparing to the end of releasing."""
+        planner = PlannerSettings(
+            max_offers=1,
+            horizon=timedelta(minutes=HORIZON),
+            preparing=timedelta(minutes=preparing),
+            releasing=timedelta(minutes=releasing),
+        )
+        wanted = PlanRequest(res.cores, res.cores, res.memory_gib, res.memory_gib,
+                             res.storage_gib, res.storage_gib, timedelta(minutes=length))
+        result = plan(wanted, self.ledger, T0, planner)
+        if not result.offers:
+            return
+        offer = result.offers[0]
+        start = int((offer.start - T0) / timedelta(minutes=1)) - preparing
+        end = int((offer.end - T0) / timedelta(minutes=1)) + releasing
+        assert 0 <= start and end <= HORIZON
+        assert self.brute_fits(res, start, end)  # every published step fits, not only the middle
+        self.counter += 1
+        bid = f"b{self.counter}"
+        state = BookingState.COMMITTED if committed else BookingState.HELD
+        self.ledger.hold(bid, "owner", "plans", res, offer.booked_start, offer.booked_end,
+                         state=state)
+        self.model[bid] = Rec(bid, "plans", res, start, end, committed, None)
 
     @rule(data=st.data(), with_now=st.booleans())
     def commit(self, data, with_now):

@@ -40,10 +40,12 @@ def codes(p: Plan) -> list[str]:
 
 
 def hold_all(ledger: Ledger, offers: tuple[OfferPlan, ...]) -> Ledger:
-    """Hold every offer in a copy of ``ledger``, as the service does; raises if it overbooks."""
+    """Hold every offer in a copy of ``ledger``, as the service does (from the start of
+    preparing to the end of releasing); raises if it overbooks."""
     copy = ledger.copy()
     for i, o in enumerate(offers):
-        copy.hold(f"offer-{i}", f"s{i}", "set", o.resources, o.start, o.end, expires=o.expires)
+        copy.hold(f"offer-{i}", f"s{i}", "set", o.resources, o.booked_start, o.booked_end,
+                  expires=o.expires)
     return copy
 
 
@@ -131,6 +133,38 @@ def test_lead_time_delays_the_first_start():
     p = plan(PlanRequest(), empty(), T0, s)
     assert all(o.start >= m(5) for o in p.offers)
     assert p.offers[0].start == m(5)
+
+
+STEPS = PlannerSettings(preparing=timedelta(minutes=5), releasing=timedelta(minutes=3))
+
+
+def test_the_booking_covers_preparing_and_releasing():
+    p = plan(PlanRequest(cores_min=4, cores_max=4), empty(cores=4), T0, STEPS)
+    first = p.offers[0]
+    assert first.start == m(5)  # preparing starts now, the session is available after it
+    assert (first.booked_start, first.booked_end) == (T0, m(5 + 60 + 3))
+
+
+def test_back_to_back_sessions_do_not_share_their_steps():
+    """A full platform: the next session starts preparing when the last one has released."""
+    ledger = empty(cores=4)
+    first = plan(PlanRequest(cores_min=4, cores_max=4), ledger, T0, STEPS).offers[0]
+    ledger.hold("a", "a", "g", first.resources, first.booked_start, first.booked_end)
+    second = plan(PlanRequest(cores_min=4, cores_max=4), ledger, T0, STEPS).offers[0]
+    assert second.booked_start == first.booked_end
+    assert second.start == first.end + timedelta(minutes=3 + 5)
+
+
+def test_steps_count_against_the_horizon_and_the_lead_time():
+    s = PlannerSettings(horizon=timedelta(minutes=68), preparing=timedelta(minutes=5),
+                        releasing=timedelta(minutes=3), min_lead_time=timedelta(minutes=1))
+    assert codes(plan(PlanRequest(), empty(), T0, s)) == ["duration-beyond-horizon"]
+    s = PlannerSettings(horizon=timedelta(minutes=69), preparing=timedelta(minutes=5),
+                        releasing=timedelta(minutes=3), min_lead_time=timedelta(minutes=1))
+    tight = plan(PlanRequest(), empty(), T0, s).offers
+    assert {(o.booked_start, o.booked_end) for o in tight} == {(m(1), m(69))}
+    s = PlannerSettings(preparing=timedelta(minutes=5))
+    assert codes(plan(PlanRequest(latest=m(4)), empty(), T0, s)) == ["window-too-soon"]
 
 
 def test_a_busy_platform_offers_the_first_free_slot():
@@ -311,6 +345,8 @@ def test_settings_are_checked():
         {"horizon": -HOUR},
         {"later_step": timedelta(0)},
         {"min_lead_time": -HOUR},
+        {"preparing": -HOUR},
+        {"releasing": -HOUR},
         {"growth": 0},
     ):
         with pytest.raises(ValueError):
@@ -390,6 +426,8 @@ def scenarios(draw):
         default_duration=timedelta(minutes=draw(st.integers(1, 60))),
         horizon=timedelta(minutes=draw(st.integers(30, 300))),
         min_lead_time=timedelta(minutes=draw(st.integers(0, 10))),
+        preparing=timedelta(minutes=draw(st.integers(0, 15))),
+        releasing=timedelta(minutes=draw(st.integers(0, 15))),
         later_step=timedelta(minutes=draw(st.integers(1, 60))),
         growth=draw(st.integers(1, 3)),
         duration_growth=draw(st.integers(1, 3)),
@@ -410,13 +448,14 @@ def test_properties_of_every_plan(scenario):
         for reason in p.reasons:
             assert "{" not in reason.message
         if codes(p) == ["no-free-slot"]:
-            # Every grid minute of the usable window is really taken.
+            # Every grid minute of the usable window is really taken, steps included.
             minimum = Resources(request.cores_min, request.memory_min, request.storage_min)
-            lo = max(request.earliest or T0, T0 + s.min_lead_time)
-            hi = min(request.latest or T0 + s.horizon, T0 + s.horizon - duration)
+            lo = max(request.earliest or T0, T0 + s.min_lead_time + s.preparing)
+            hi = min(request.latest or T0 + s.horizon,
+                     T0 + s.horizon - s.releasing - duration)
             t = lo
             while t <= hi:
-                assert not ledger.can_hold(minimum, t, t + duration)
+                assert not ledger.can_hold(minimum, t - s.preparing, t + duration + s.releasing)
                 t += timedelta(minutes=1)
         return
     assert 1 <= len(p.offers) <= s.max_offers
@@ -431,12 +470,15 @@ def test_properties_of_every_plan(scenario):
             (o.storage_gib, request.storage_max),
         ):
             assert high is None or value <= high
-        assert o.resources.fits_in(ledger.capacity.peak(o.start, o.end))
+        assert o.resources.fits_in(ledger.capacity.peak(o.booked_start, o.booked_end))
         assert o.duration >= duration
-        assert o.start >= T0 + s.min_lead_time
+        assert (o.preparing, o.releasing) == (s.preparing, s.releasing)
+        assert o.booked_start == o.start - s.preparing
+        assert o.booked_end == o.end + s.releasing
+        assert o.booked_start >= T0 + s.min_lead_time
         assert request.earliest is None or o.start >= request.earliest
         assert request.latest is None or o.start <= request.latest
-        assert o.end <= T0 + s.horizon
+        assert o.booked_end <= T0 + s.horizon
         assert o.expires == T0 + s.offer_lifetime
     first = p.offers[0]
     assert (first.cores, first.memory_gib, first.storage_gib) == (
@@ -446,8 +488,9 @@ def test_properties_of_every_plan(scenario):
     )
     assert first.duration == duration
     # As soon as possible: no earlier grid minute of the window fits the minimum.
-    t = max(request.earliest or T0, T0 + s.min_lead_time)
+    t = max(request.earliest or T0, T0 + s.min_lead_time + s.preparing)
     while t < first.start:
-        assert not ledger.can_hold(first.resources, t, t + duration)
+        assert not ledger.can_hold(first.resources, t - s.preparing,
+                                   t + duration + s.releasing)
         t += timedelta(minutes=1)
     hold_all(ledger, p.offers)  # all offers together never overbook
