@@ -300,7 +300,7 @@ def _stale_options(session: dict[str, Any]) -> None:
     """The options of an offer, whatever the phase (a broker that never updates them)."""
     meta = session.setdefault("meta", {})
     meta["options"] = [
-        {"kind": "uri:enum-value-option", "path": "phase", "values": ["ACCEPTED", "REJECTED"]}
+        {"kind": "uri:enum-value-option", "path": "/phase", "values": ["ACCEPTED", "REJECTED"]}
     ]
 
 
