@@ -176,3 +176,22 @@ def test_checker_reads_a_keyword_split_over_lines(tmp_path: Path) -> None:
     assert _check("A broker\nMUST answer\n(at once).\n", tmp_path) == [
         "MUST cites no requirement id"
     ]
+
+
+def test_every_status_of_the_errors_page_is_in_the_openapi() -> None:
+    """The errors page, the catalogue and the OpenAPI name the same status codes."""
+    from ivoa_eb_spec import load_yaml
+
+    document = load_yaml("openapi/execution-broker.yaml")
+    declared = {
+        status
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "responses" in operation
+        for status in operation["responses"]
+    }
+    page = (REPO / "docs" / "spec" / "errors.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([0-9]{3})` \|", page, re.M))
+    assert listed and listed <= declared, sorted(listed - declared)
+    catalogue = " ".join(r.statement for r in load_requirements())
+    assert [s for s in listed if s not in catalogue] == []
