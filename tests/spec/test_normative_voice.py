@@ -117,9 +117,7 @@ def test_the_narrative_exists() -> None:
 
 
 @pytest.mark.parametrize("page", NARRATIVE, ids=lambda p: p.name)
-def test_every_keyword_cites_a_requirement_at_its_level(
-    page: Path, levels: dict[str, str]
-) -> None:
+def test_every_keyword_cites_a_requirement_at_its_level(page: Path, levels: dict[str, str]) -> None:
     problems = findings(page, levels)
     assert problems == [], "\n".join(map(str, problems))
 

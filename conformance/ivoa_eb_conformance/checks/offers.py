@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from .. import semantics
+from .. import probe, semantics
 from ..context import Context, judge, skipped
 from ..model import Outcome
 from . import check
@@ -99,3 +99,41 @@ def expires(ctx: Context) -> Iterator[Outcome]:
         for p in semantics.expiry_problems(offer, now)
     ]
     yield judge(problems, "every offer expires in the future", found.answer.evidence)
+
+
+#: What every offer carries (OFF-19): pointers into the offer, read with probe.get.
+OFFER_FIELDS = (
+    ("kind",),
+    ("meta", "uuid"),
+    ("meta", "url"),
+    ("meta", "options"),
+    ("phase",),
+    ("expires",),
+    ("executable",),
+    ("compute",),
+    ("schedule", "available", "start"),
+    ("schedule", "available", "duration"),
+)
+
+
+@check("off.fields", ["OFF-19"], "Every offer carries what it promises")
+def fields(ctx: Context) -> Iterator[Outcome]:
+    found = yes_offer_set(ctx, "sized")
+    if found is None:
+        yield skipped("the broker answered NO to the sized request: no offer to look at")
+        return
+    problems = []
+    for index, offer in enumerate(found.offers):
+        for path in OFFER_FIELDS:
+            if probe.get(offer, *path) in (None, "", []) and path != ("meta", "options"):
+                problems.append(f"offer #{index} has no {'.'.join(path)}")
+            elif path == ("meta", "options") and probe.get(offer, *path) is None:
+                problems.append(f"offer #{index} has no meta.options")
+        for family in ("storage", "data"):
+            named = {probe.get(r, "meta", "name") for r in found.request.get(family) or []}
+            offered = {probe.get(r, "meta", "name") for r in offer.get(family) or []}
+            problems += [
+                f"offer #{index} has no {family} resource named {name!r}"
+                for name in sorted(n for n in named - offered if isinstance(n, str))
+            ]
+    yield judge(problems, f"{len(found.offers)} offer(s) carry every field", found.answer.evidence)
