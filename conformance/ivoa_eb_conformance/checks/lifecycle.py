@@ -40,7 +40,7 @@ def ready_by_start(ctx: Context) -> Iterator[Outcome]:
         yield skipped("the offer names no schedule.available.start")
         return
     try:
-        begin = iso8601.parse_start(start).earliest
+        begin = iso8601.parse_start(start).latest  # LIFE-19: by the latest start allowed
     except iso8601.TimeFormatError as error:
         yield skipped(f"the offered start {start!r} does not parse: {error}")
         return

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from ivoa_eb_spec import iso8601
+
 from .. import probe, semantics
 from ..context import Context, judge, skipped
 from ..model import Outcome
@@ -137,3 +139,40 @@ def fields(ctx: Context) -> Iterator[Outcome]:
                 for name in sorted(n for n in named - offered if isinstance(n, str))
             ]
     yield judge(problems, f"{len(found.offers)} offer(s) carry every field", found.answer.evidence)
+
+
+def _instants(offer: dict) -> Iterator[tuple[str, object]]:
+    """Every single instant of an offer, by where it is: expires, meta times, messages."""
+    yield "expires", offer.get("expires")
+    for field in ("created", "modified"):
+        yield f"meta.{field}", probe.get(offer, "meta", field)
+    for i, message in enumerate(probe.get(offer, "meta", "messages") or []):
+        yield f"meta.messages[{i}].time", probe.get(message, "time")
+
+
+@check("time.instant-grammar", ["TIME-10"], "Every instant follows the one instant grammar")
+def instant_grammar(ctx: Context) -> Iterator[Outcome]:
+    found = yes_offer_set(ctx, "sized")
+    if found is not None:
+        problems = []
+        for index, offer in enumerate(found.offers):
+            for where, value in _instants(offer):
+                if value is None:
+                    continue
+                try:
+                    iso8601.parse_instant(value)  # type: ignore[arg-type]
+                except iso8601.TimeFormatError as error:
+                    problems.append(f"offer #{index} {where}: {error}")
+        yield judge(problems, "every instant of the offers parses", found.answer.evidence)
+    request = probe.document("baseline")
+    request.setdefault("schedule", {}).setdefault("requested", {})["start"] = "2030-06-01T09:00Z"
+    first, answer = probe.post_request(ctx, request)
+    paths = [
+        probe.get(m, "values", "path") for m in probe.get(answer.try_document(), "messages") or []
+    ]
+    problems = []
+    if answer.status != 400:
+        problems.append(f"a start without seconds answered {answer.status}, expected 400")
+    elif "/schedule/requested/start" not in paths:
+        problems.append(f"the 400 names paths {paths}, not /schedule/requested/start")
+    yield judge(problems, "a start without seconds is refused with 400", answer.evidence)
