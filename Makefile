@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv serve test docs lint clean
+.PHONY: venv serve test docs wd lint clean
 
 venv: $(STAMP)
 
@@ -33,8 +33,14 @@ docs: venv
 	$(BIN)/python scripts/docs/run_conformance.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+# The Working Draft as one document, HTML and PDF, in build/wd/ (PDF by headless chromium).
+wd: venv
+	bash scripts/docs/fetch_mermaid.sh
+	$(BIN)/python scripts/wd/build.py --pdf
+
 lint: venv
 	$(BIN)/ruff check spec reference conformance tests docs/hooks scripts benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .hypothesis

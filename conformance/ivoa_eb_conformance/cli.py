@@ -38,6 +38,7 @@ def _headers(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ivoa-eb-conformance")
 def main() -> None:
     """Conformance suite for IVOA ExecutionBroker services.
 
@@ -114,6 +115,11 @@ def main() -> None:
     "--no-schemathesis", is_flag=True, help="Leave out the schemathesis layer (generated requests)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No live progress, only the summary.")
+@click.option(
+    "--ignore-version",
+    is_flag=True,
+    help="Judge the broker even when it claims another major version of the standard.",
+)
 def run_command(
     url: str,
     level: str,
@@ -127,6 +133,7 @@ def run_command(
     markdown: Path | None,
     no_schemathesis: bool,
     quiet: bool,
+    ignore_version: bool,
 ) -> None:
     """Run the suite against the broker at URL.
 
@@ -138,7 +145,12 @@ def run_command(
     Offers the run leaves OFFERED are rejected at its end, so that they hold no resources.
     `ivoa-eb-conformance list` shows every check and the requirements it verifies.
 
-    Exit status: 0 when no requirement at or above --level fails, 1 otherwise, 2 on usage errors.
+    The report names the suite's version, the version of the standard it judges against and
+    what the broker claims (from its VOSI capabilities or its OpenAPI document). A broker that
+    claims another major version is not judged: one message says so.
+
+    Exit status: 0 when no requirement at or above --level fails, 1 otherwise, 2 on usage
+    errors, 3 when the broker claims another major version of the standard.
     """
     options = Options(
         url=url,
@@ -148,6 +160,7 @@ def run_command(
         time_budget=time_budget,
         headers=_headers(headers),
         schemathesis=not no_schemathesis,
+        ignore_version=ignore_version,
     )
     checks = select(all_checks(), chosen, dropped)
     if no_schemathesis:
@@ -201,6 +214,10 @@ def _run_with_progress(
 
 
 def _summary(result: RunResult, console: Console) -> None:
+    versions = result.versions.line() if result.versions else ""
+    if result.refused:
+        console.print(f"[dim]{versions}[/]\n[bold red]Not judged.[/] {result.refused}")
+        return
     table = Table(title=f"ExecutionBroker conformance: {result.url}", show_lines=False)
     for name in ("Requirement", "Level", "Verdict", "Title / reason"):
         table.add_column(name, overflow="fold")
@@ -223,6 +240,8 @@ def _summary(result: RunResult, console: Console) -> None:
     console.print(
         f"At level {result.options.level.upper()}: the broker {overall}. Verdicts: {counts}."
     )
+    if versions:
+        console.print(f"[dim]Versions: {versions}.[/]")
     for error in result.suite_errors:
         console.print(f"[magenta]suite error[/] {error}")
 

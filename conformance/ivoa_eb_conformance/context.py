@@ -33,6 +33,8 @@ class Options:
     #: Longest wait for a lifecycle phase (bounded by the remaining time budget).
     phase_timeout: float = 60.0
     poll_interval: float = 0.25
+    #: Judge a broker even when it claims another major version of the standard.
+    ignore_version: bool = False
 
 
 class Context:

@@ -13,6 +13,10 @@ from .context import Context, Options
 from .http import BrokerUnreachable, ForeignOriginError
 from .model import Check, Evidence, Outcome, Requirement, Status, Verdict, level_rank
 from .verdicts import aggregate, failing
+from .versions import Versions, current, incompatibility
+
+#: Exit status of a run that judged nothing: the broker claims another version of the standard.
+REFUSED = 3
 
 Progress = Callable[[Check, list[Outcome]], None]
 
@@ -35,12 +39,18 @@ class RunResult:
     outcomes: list[Outcome]
     verdicts: list[Verdict]
     suite_errors: list[str] = field(default_factory=list)
+    #: The suite's version, the standard's it judged against, and what the broker claims.
+    versions: Versions | None = None
+    #: Why no check was run (the broker claims another major version), or None.
+    refused: str | None = None
 
     def failures(self) -> list[Verdict]:
         return failing(self.verdicts, level_rank(self.options.level.upper()))
 
     @property
     def exit_code(self) -> int:
+        if self.refused:
+            return REFUSED
         return 1 if self.failures() else 0
 
     def counts(self) -> dict[str, int]:
@@ -121,6 +131,23 @@ def run(
     started = datetime.now(UTC)
     outcomes: list[Outcome] = []
     errors: list[str] = []
+    versions = current(ctx.client)
+    refused = None if options.ignore_version else incompatibility(versions)
+    if refused:
+        if context is None:
+            ctx.client.close()
+        verdicts = aggregate(requirements, [])
+        return RunResult(
+            options.url,
+            options,
+            started,
+            datetime.now(UTC),
+            list(checks),
+            [],
+            verdicts,
+            versions=versions,
+            refused=refused,
+        )
     try:
         for item in checks:
             if item.layer == "schemathesis":
@@ -137,5 +164,13 @@ def run(
             ctx.client.close()
     verdicts = aggregate(requirements, outcomes)
     return RunResult(
-        options.url, options, started, datetime.now(UTC), list(checks), outcomes, verdicts, errors
+        options.url,
+        options,
+        started,
+        datetime.now(UTC),
+        list(checks),
+        outcomes,
+        verdicts,
+        errors,
+        versions=versions,
     )

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import render_api  # noqa: E402
 import render_examples  # noqa: E402
 import render_kinds  # noqa: E402
+import render_platforms  # noqa: E402
 import render_requirements  # noqa: E402
 import render_schema  # noqa: E402
 import render_xml  # noqa: E402
@@ -38,6 +39,7 @@ PAGES = {
     "reference/classes.md": render_schema.page,
     "reference/api.md": render_api.page,
     "reference/xml-schema.md": render_xml.page,
+    "reference/platforms.md": render_platforms.page,
     "reference/requirements.md": lambda: render_requirements.page(BUILD / "conformance.json"),
     "examples.md": lambda: render_examples.page(REPO / "examples", BUILD / "answers"),
 }
@@ -52,4 +54,19 @@ def on_files(files: Files, config) -> Files:
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, uri, content=render()))
+    # The Working Draft (scripts/wd/build.py, `make wd` for the PDF), from the same sources.
+    files.append(File.generated(config, WD_PAGE, content=_working_draft()))
     return files
+
+
+WD_PAGE = "wd/ExecutionBroker-WD.html"
+
+
+def _working_draft() -> str:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("wd_build", REPO / "scripts" / "wd" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.render(module.document(), mermaid="../" + MERMAID)

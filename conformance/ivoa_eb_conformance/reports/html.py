@@ -47,6 +47,11 @@ def render_html(result: RunResult) -> str:
     badges = "".join(
         f"<span class='badge {s}'>{n} {escape(s)}</span>" for s, n in counts.items() if n
     )
+    versions = (
+        f"<p class='versions'>{escape(result.versions.line())}.</p>" if result.versions else ""
+    )
+    if result.refused:
+        versions += f"<p class='verdict fail'>Not judged: {escape(result.refused)}</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>ExecutionBroker conformance: {escape(result.url)}</title>
@@ -55,6 +60,7 @@ def render_html(result: RunResult) -> str:
 <p>Broker <code>{escape(result.url)}</code>, run {result.started:%Y-%m-%d %H:%M:%S} UTC,
 {(result.finished - result.started).total_seconds():.0f} s,
 level {escape(result.options.level.upper())}.</p>
+{versions}
 <p class="verdict {"pass" if not failures else "fail"}">The broker {escape(verdict)}.</p>
 <p>{badges}</p>
 <table><thead><tr><th>Requirement</th><th>Level</th><th>Title</th><th>Verdict</th>

@@ -11,6 +11,8 @@ from ..runner import RunResult
 def as_dict(result: RunResult) -> dict[str, Any]:
     return {
         "suite": "ivoa-eb-conformance",
+        "versions": result.versions.as_dict() if result.versions else None,
+        "refused": result.refused,
         "url": result.url,
         "level": result.options.level,
         "started": result.started.isoformat(),

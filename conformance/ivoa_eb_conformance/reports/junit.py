@@ -26,6 +26,16 @@ def render_junit(result: RunResult) -> str:
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", {"name": "url", "value": result.url})
     ET.SubElement(properties, "property", {"name": "level", "value": result.options.level})
+    if result.versions:
+        for name, value in (
+            ("suite-version", result.versions.suite),
+            ("spec-version", result.versions.spec),
+            ("broker-spec-version", result.versions.broker.spec_version or ""),
+            ("broker-software", result.versions.broker.software or ""),
+        ):
+            ET.SubElement(properties, "property", {"name": name, "value": value})
+    if result.refused:
+        ET.SubElement(properties, "property", {"name": "refused", "value": result.refused})
     for verdict in result.verdicts:
         requirement = verdict.requirement
         case = ET.SubElement(

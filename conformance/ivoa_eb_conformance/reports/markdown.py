@@ -26,6 +26,8 @@ def render_markdown(result: RunResult) -> str:
         "# ExecutionBroker conformance report",
         "",
         f"- Broker: `{result.url}`",
+        *([f"- Versions: {result.versions.line()}"] if result.versions else []),
+        *([f"- **Not judged**: {result.refused}"] if result.refused else []),
         f"- Run: {result.started:%Y-%m-%d %H:%M:%S} UTC, "
         f"{(result.finished - result.started).total_seconds():.0f} s",
         f"- Level: {result.options.level.upper()} — "

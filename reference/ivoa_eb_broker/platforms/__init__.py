@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .base import (
+    Capability,
     Capacity,
     Connector,
     Job,
@@ -26,6 +27,7 @@ from .base import (
 )
 
 __all__ = [
+    "Capability",
     "Capacity",
     "Connector",
     "Job",
@@ -66,9 +68,16 @@ def _docker(table: Mapping[str, Any]) -> Platform:
     return DockerApiPlatform.from_settings(table)
 
 
+def _skaha(table: Mapping[str, Any]) -> Platform:
+    from .skaha import SkahaPlatform
+
+    return SkahaPlatform.from_settings(table)
+
+
 register("simulated", _simulated)
 register("slurm", _slurm)
 register("docker", _docker)
+register("skaha", _skaha)
 
 
 def known() -> frozenset[str]:

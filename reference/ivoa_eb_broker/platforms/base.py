@@ -135,11 +135,32 @@ class Job:
         return value if isinstance(value, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class Capability:
+    """What a platform declares about one executable kind: whether it runs it, how (or why
+    not), and what the operator must provide first (a setting, an installed runtime).
+
+    The documentation's platform matrix is generated from these declarations, so a platform
+    states its abilities in one place, next to the code that has them.
+    """
+
+    kind: str
+    runs: bool
+    how: str
+    needs: str = ""
+
+
 class Platform(abc.ABC):
     """An execution platform. See the module docstring for the shared contract."""
 
     #: Short name, used in config (``[platform] name``) and logs.
     name: str = "abstract"
+
+    @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        """What this platform declares about each executable kind (for the docs); a kind
+        not listed is not run."""
+        return ()
 
     @abc.abstractmethod
     def supported_kinds(self) -> frozenset[str]:
@@ -166,6 +187,14 @@ class Platform(abc.ABC):
         booking that overlaps in time. It is read on each request, so a platform may
         report a changing value (nodes joining or leaving).
         """
+
+    def largest(self) -> Capacity | None:
+        """The largest single session the platform can place, when that is less than
+        :meth:`capacity` (a session runs on one node of many); ``None``: the capacity.
+
+        The broker offers no session larger than this (read after :meth:`check`).
+        """
+        return None
 
     @abc.abstractmethod
     async def check(self, request: Mapping[str, Any]) -> list[Reason]:

@@ -33,7 +33,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .base import Capacity, Connector, Job, Platform, PlatformError, Reason, RunState, Status
+from . import notebooks
+from .base import (
+    Capability,
+    Capacity,
+    Connector,
+    Job,
+    Platform,
+    PlatformError,
+    Reason,
+    RunState,
+    Status,
+)
 from .staging import StagingError, download, file_name, url_problem
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
@@ -54,9 +65,9 @@ _PROTOCOLS = ("TCP", "UDP", "HTTP", "HTTPS")
 _WHY_NOT = {
     SINGULARITY: "singularity containers are not supported by the docker platform "
                  "(it runs OCI images through the Docker API; Apptainer is not one)",
-    NOTEBOOK: "jupyter notebooks are not supported by the docker platform: no notebook "
-              "image is configured on it; ask for a docker-container with a notebook image "
-              "and a published HTTP port instead",
+    NOTEBOOK: "jupyter notebooks are not supported by the docker platform without a "
+              "notebook image, and none is configured (notebook_image, built by "
+              "scripts/engines/notebook-image.sh)",
 }
 
 
@@ -85,6 +96,9 @@ class DockerSettings:
     preparing: float = 5.0
     releasing: float = 2.0
     capacity_cache: float = 30.0
+    #: The image that runs notebooks headless (python3 with nbclient and ipykernel); empty:
+    #: notebooks get NO.
+    notebook_image: str = ""
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> DockerSettings:
@@ -142,6 +156,15 @@ class DockerApiPlatform(Platform):
         self._cancelled: set[str] = set()
 
     @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        return (
+            Capability(DOCKER, True, "a container with the booked cores and memory as limits"),
+            Capability(NOTEBOOK, True, "run headless, top to bottom, in the notebook image "
+                       "(scripts/engines/notebook-image.sh)", "notebook_image"),
+            Capability(SINGULARITY, False, _WHY_NOT[SINGULARITY]),
+        )
+
+    @classmethod
     def from_settings(cls, table: Mapping[str, Any]) -> DockerApiPlatform:
         """The platform from its ``[platform.docker]`` config table."""
         return cls(DockerSettings.from_mapping(table))
@@ -176,7 +199,7 @@ class DockerApiPlatform(Platform):
     # --- what the platform offers ---------------------------------------------------------
 
     def supported_kinds(self) -> frozenset[str]:
-        return frozenset({DOCKER})
+        return frozenset({DOCKER, NOTEBOOK} if self.settings.notebook_image else {DOCKER})
 
     def resource_kinds(self) -> frozenset[str]:
         return frozenset({SIMPLE_COMPUTE, SIMPLE_VOLUME, SIMPLE_STORAGE, SIMPLE_DATA})
@@ -215,12 +238,16 @@ class DockerApiPlatform(Platform):
     async def check(self, request: Mapping[str, Any]) -> list[Reason]:
         executable = _mapping(request.get("executable"))
         kind = executable.get("kind")
-        if kind in _WHY_NOT:
+        if kind == NOTEBOOK and self.settings.notebook_image:
+            reasons = await asyncio.to_thread(
+                notebooks.check, executable, allow_private=self.settings.allow_private_data)
+        elif kind in _WHY_NOT:
             return [Reason("/executable/kind", _WHY_NOT[kind])]
-        if kind != DOCKER:
+        elif kind != DOCKER:
             return [Reason("/executable/kind",
                            f"the docker platform does not run executables of kind {kind!r}")]
-        reasons = self._check_executable(executable)
+        else:
+            reasons = self._check_executable(executable)
         reasons += _check_names(request)
         reasons += await asyncio.to_thread(self._check_engine, request)
         return reasons
@@ -330,7 +357,10 @@ class DockerApiPlatform(Platform):
 
     async def prepare(self, job: Job) -> None:
         await asyncio.to_thread(self._folders, job)
-        await asyncio.to_thread(self.image_for, job.executable, True)
+        if job.executable.get("kind") == NOTEBOOK:
+            await self._stage_notebook(job)
+        else:
+            await asyncio.to_thread(self.image_for, job.executable, True)
         for name, url, storage in _data(job.document):
             await self._stage(job, name, url, storage)
 
@@ -364,12 +394,25 @@ class DockerApiPlatform(Platform):
             if not placed.exists():
                 await asyncio.to_thread(shutil.copyfile, target, placed)
 
-    def image_for(self, executable: Mapping[str, Any], pull: bool = False) -> Any:
+    async def _stage_notebook(self, job: Job) -> None:
+        """The notebook, its runner and parameters into the session; the notebook image."""
+        s = self.settings
+        try:
+            await asyncio.to_thread(notebooks.stage, self.session_dir(job.uuid), job.executable,
+                                    limit=s.data_limit * (1 << 20), timeout=s.data_timeout,
+                                    allow_private=s.allow_private_data)
+        except StagingError as problem:
+            raise PlatformError(f"fetching the notebook: {problem}") from None
+        image = {"image": {"locations": [s.notebook_image]}}
+        await asyncio.to_thread(self.image_for, image, True, False)
+
+    def image_for(self, executable: Mapping[str, Any], pull: bool = False,
+                  restricted: bool = True) -> Any:
         """The engine's image for the executable: the first location present (or pulled,
         when ``pull``), checked against the digest. Blocking."""
         image = _mapping(executable.get("image"))
         locations = [v for v in image.get("locations") or [] if isinstance(v, str) and v]
-        prefixes = self.settings.images
+        prefixes = self.settings.images if restricted else ()
         allowed = [v for v in locations if not prefixes or any(v.startswith(p)
                                                                   for p in prefixes)]
         problems = []
@@ -420,6 +463,8 @@ class DockerApiPlatform(Platform):
         """The ``containers.create`` arguments of a session (limits from the booking)."""
         s = self.settings
         executable = job.executable
+        if executable.get("kind") == NOTEBOOK and s.notebook_image:
+            return self._notebook_args(job)
         if executable.get("kind") != DOCKER:
             raise PlatformError(f"the docker platform cannot run {executable.get('kind')!r}")
         privileged = executable.get("privileged") is True
@@ -453,6 +498,28 @@ class DockerApiPlatform(Platform):
             args["labels"].update(_port_labels(executable))
         if s.network:
             args["network"] = s.network
+        return args
+
+    def _notebook_args(self, job: Job) -> dict[str, Any]:
+        """A notebook run headless: the runner in the notebook image, the session's notebook
+        folder mounted at /eb-notebook (the executed notebook is written there)."""
+        image = self.image_for({"image": {"locations": [self.settings.notebook_image]}},
+                               False, False)
+        volumes = self.mounts(job)
+        folder = self.session_dir(job.uuid) / notebooks.FOLDER
+        volumes[str(folder)] = {"bind": "/eb-notebook", "mode": "rw"}
+        args: dict[str, Any] = {
+            "image": image.id, "name": f"eb-{job.uuid}", "labels": {LABEL: job.uuid},
+            "detach": True, "volumes": volumes, "working_dir": "/eb-notebook",
+            "command": notebooks.command("python3", "/eb-notebook"),
+            "security_opt": ["no-new-privileges"], "environment": {"HOME": "/tmp"},
+        }
+        if job.cores > 0:
+            args["nano_cpus"] = job.cores * 1_000_000_000
+        if job.memory > 0:
+            args["mem_limit"] = f"{job.memory}g"
+        if self.settings.network:
+            args["network"] = self.settings.network
         return args
 
     def mounts(self, job: Job) -> dict[str, dict[str, str]]:

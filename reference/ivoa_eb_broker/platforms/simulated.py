@@ -26,7 +26,17 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .base import Capacity, Connector, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import (
+    Capability,
+    Capacity,
+    Connector,
+    Job,
+    Platform,
+    PlatformError,
+    Reason,
+    RunState,
+    Status,
+)
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
 NOTEBOOK = K + "executable/jupyter-notebook.yaml"
@@ -84,6 +94,11 @@ class SimulatedPlatform(Platform):
         #: Every call made, in order, as (step, session uuid): lets tests check that
         #: cancel and release really reached the platform.
         self.calls: list[tuple[str, str]] = []
+
+    @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        how = "simulated: nothing runs; each step takes its configured time"
+        return tuple(Capability(kind, True, how) for kind in (DOCKER, SINGULARITY, NOTEBOOK))
 
     def supported_kinds(self) -> frozenset[str]:
         return self.settings.kinds

@@ -41,8 +41,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import notebooks
 from . import slurm_cli as cli
-from .base import Capacity, Job, Platform, PlatformError, Reason, RunState, Status
+from .base import Capability, Capacity, Job, Platform, PlatformError, Reason, RunState, Status
 from .slurm_cli import STATES, status_of
 from .staging import StagingError, download, file_name, url_problem
 
@@ -54,6 +55,11 @@ SIMPLE_COMPUTE = K + "compute/simple-compute-resource.yaml"
 SIMPLE_VOLUME = K + "volume/simple-volume-mount.yaml"
 SIMPLE_STORAGE = K + "storage/simple-storage-resource.yaml"
 SIMPLE_DATA = K + "data/simple-data-resource.yaml"
+
+#: What a Singularity image needs on the nodes, and why this project's CI has none.
+APPTAINER_NEEDED = (
+    "apptainer on the nodes: neither apptainer nor singularity-container is packaged in "
+    "Debian 12, so on a Debian node without it (as in this project's CI) the answer is NO")
 
 #: The batch script of every session; constant, so no user text is ever part of a script.
 #: Usage: job.sh N STOP_1 .. STOP_N RUN... (the stop command, then the runtime command).
@@ -126,6 +132,9 @@ class SlurmSettings:
     preparing: float = 5.0
     releasing: float = 2.0
     capacity_cache: float = 10.0
+    #: The Python of a venv with nbclient and ipykernel on the nodes (built by
+    #: scripts/engines/notebook-venv.sh) that runs notebooks headless; empty: notebooks get NO.
+    notebook_python: str = ""
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> SlurmSettings:
@@ -188,6 +197,18 @@ class SlurmPlatform(Platform):
         self._submitting: dict[str, asyncio.Lock] = {}
 
     @classmethod
+    def declared(cls) -> tuple[Capability, ...]:
+        return (
+            Capability(DOCKER, True, "a batch job running the image with podman on the node",
+                       "podman on the nodes"),
+            Capability(NOTEBOOK, True, "a batch job running the notebook headless, top to "
+                       "bottom, in a venv (scripts/engines/notebook-venv.sh)",
+                       "notebook_python"),
+            Capability(SINGULARITY, True, "a batch job running the image with apptainer",
+                       APPTAINER_NEEDED),
+        )
+
+    @classmethod
     def from_settings(cls, table: Mapping[str, Any]) -> SlurmPlatform:
         """The platform from its ``[platform.slurm]`` config table."""
         return cls(SlurmSettings.from_mapping(table))
@@ -195,7 +216,10 @@ class SlurmPlatform(Platform):
     # --- what the platform offers ---------------------------------------------------------
 
     def supported_kinds(self) -> frozenset[str]:
-        return frozenset({DOCKER, SINGULARITY})
+        kinds = {DOCKER, SINGULARITY}
+        if self.settings.notebook_python:
+            kinds.add(NOTEBOOK)
+        return frozenset(kinds)
 
     def resource_kinds(self) -> frozenset[str]:
         return frozenset({SIMPLE_COMPUTE, SIMPLE_VOLUME, SIMPLE_STORAGE, SIMPLE_DATA})
@@ -253,6 +277,20 @@ class SlurmPlatform(Platform):
             memory = min(memory, s.max_memory)
         return Capacity(cores=cores, memory=memory, storage=s.storage)
 
+    def largest(self) -> Capacity | None:
+        # A job runs on one node: no offer larger than the largest usable node.
+        try:
+            nodes = self.nodes()
+        except PlatformError:
+            return None
+        if len(nodes) < 2:
+            return None  # the capacity is that node already
+        s = self.settings
+        cores = max(n.cpus for n in nodes)
+        memory = max(n.memory_mb // 1024 for n in nodes)
+        return Capacity(cores=min(cores, s.max_cores or cores),
+                        memory=min(memory, s.max_memory or memory), storage=s.storage)
+
     async def earliest_start(
         self, cores: int, memory: int, duration_s: float, after: datetime | None = None
     ) -> datetime | None:
@@ -274,17 +312,31 @@ class SlurmPlatform(Platform):
         executable = _mapping(request.get("executable"))
         kind = executable.get("kind")
         if kind == NOTEBOOK:
-            reasons.append(Reason("/executable/kind", (
-                "Jupyter notebooks are not supported on the Slurm platform: a batch job has "
-                "no published web endpoint for the notebook")))
+            python = self.settings.notebook_python
+            if not python:
+                reasons.append(Reason("/executable/kind", (
+                    "Jupyter notebooks are not supported on this Slurm platform: no notebook "
+                    "Python is configured (notebook_python, a venv built by "
+                    "scripts/engines/notebook-venv.sh)")))
+            elif not Path(python).exists() and not shutil.which(python):
+                reasons.append(Reason("/executable/kind", (
+                    f"Jupyter notebooks need {python}, which is not installed on this "
+                    "platform")))
+            else:
+                reasons += await asyncio.to_thread(
+                    notebooks.check, executable,
+                    allow_private=self.settings.allow_private_data)
         elif kind == DOCKER:
             reasons += self._check_docker(executable)
         elif kind == SINGULARITY:
             if not isinstance(executable.get("location"), str) or not executable["location"]:
                 reasons.append(Reason("/executable/location", "a singularity container "
                                       "needs a location (an image file or URL)"))
-            reasons += _installed(self.settings.singularity_command, "/executable/kind",
-                                  "singularity containers")
+            missing = _installed(self.settings.singularity_command, "/executable/kind",
+                                 "singularity containers")
+            reasons += [Reason(r.path, f"{r.message} (neither apptainer nor "
+                               "singularity-container is packaged in Debian 12)")
+                        for r in missing]
         reasons += await asyncio.to_thread(self._check_data, request)
         reasons += self._check_storage(request)
         reasons += await self._check_size(request)
@@ -396,6 +448,15 @@ class SlurmPlatform(Platform):
         await asyncio.to_thread(self._make_folders, job, folder)
         for name, url, storage in _data(job.document):
             await self._stage(job, name, url, storage)
+        if job.executable.get("kind") == NOTEBOOK:
+            s = self.settings
+            try:
+                await asyncio.to_thread(notebooks.stage, folder, job.executable,
+                                        limit=s.data_limit * (1 << 20),
+                                        timeout=s.data_timeout,
+                                        allow_private=s.allow_private_data)
+            except StagingError as problem:
+                raise PlatformError(f"fetching the notebook: {problem}") from None
         await self.submit(job)  # held already at accept; again after a restart
 
     def _make_folders(self, job: Job, folder: Path) -> None:
@@ -512,6 +573,8 @@ class SlurmPlatform(Platform):
             }
             return (_expand(s.singularity_stop, values, lists),
                     _expand(s.singularity_command, values, lists))
+        if executable.get("kind") == NOTEBOOK and s.notebook_python:
+            return [], notebooks.command(s.notebook_python, str(folder / notebooks.FOLDER))
         raise PlatformError(f"the Slurm platform cannot run {executable.get('kind')!r}")
 
     async def _find(self, uuid: str) -> str | None:

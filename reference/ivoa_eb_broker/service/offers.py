@@ -29,6 +29,7 @@ import structlog
 from sqlalchemy import Connection
 
 from ..core import BookingState, Capacity, Ledger, OfferPlan, Phase, PlannerSettings, plan
+from ..core.session_size import within
 from ..platforms import PlatformError
 from ..store import repository as repo
 from ..store import transaction
@@ -143,7 +144,11 @@ class Offers(Part):
                         reasons.append(self._reason(member, "", str(problem)))
                         continue
                     ledgers[member.name] = (ledger, generation)
-                    result = plan(wanted, ledger, now, self._planner(member, count))
+                    settings = self._planner(member, count)
+                    largest = member.platform.largest()
+                    fitted = wanted if largest is None else within(
+                        wanted, largest.cores, largest.memory, settings.growth)
+                    result = plan(fitted, ledger, now, settings)
                     planned.append((member, result.offers))
                     # A platform's reasons go with its offers; those of a platform without
                     # offers only when no platform has any (they would only confuse a YES).
