@@ -38,39 +38,6 @@ def post_requests(ctx: Context) -> Iterator[Outcome]:
     )
 
 
-@check("svc.openapi", ["SVC-11"], "The OpenAPI document is served as YAML and JSON")
-def openapi(ctx: Context) -> Iterator[Outcome]:
-    for name, media in (("openapi.yaml", "application/yaml"), ("openapi.json", "application/json")):
-        answer = ctx.client.get(name, accept=media)
-        problems = [] if answer.status == 200 else [f"GET /{name} answered {answer.status}"]
-        if not problems and answer.media_type != media:
-            problems.append(f"/{name} came as {answer.media_type or 'no Content-Type'}")
-        if not problems:
-            version = probe.get(answer.try_document(), "openapi")
-            if not (isinstance(version, str) and version.startswith("3.1")):
-                problems.append(f"/{name} has openapi {version!r}, expected 3.1.x")
-        yield judge(problems, f"/{name} served", answer.evidence)
-
-
-#: RFC 9562 canonical form of a version 4 (random) UUID: lower case, variant 10xx.
-UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-
-@check("svc.uuid-form", ["SVC-12"], "Uuids are canonical lower-case version 4 UUIDs")
-def uuid_form(ctx: Context) -> Iterator[Outcome]:
-    found = offer_set(ctx)
-    components = [("offer set", found.doc)] + [
-        (f"offer #{i}", o) for i, o in enumerate(found.offers)
-    ]
-    problems = [
-        f"the {label}'s uuid {uuid!r} is not a canonical lower-case version 4 UUID"
-        for label, doc in components
-        for uuid in [probe.get(doc, "meta", "uuid")]
-        if not (isinstance(uuid, str) and UUID_V4.match(uuid))
-    ]
-    yield judge(problems, f"{len(components)} uuid(s) in canonical v4 form", found.answer.evidence)
-
-
 @check("svc.get-offerset", ["SVC-02"], "GET /offersets/{uuid} returns the same offer set")
 def get_offerset(ctx: Context) -> Iterator[Outcome]:
     found = offer_set(ctx)
@@ -201,3 +168,38 @@ def direct(ctx: Context) -> Iterator[Outcome]:
         )
     else:
         yield failed(f"POST /direct answered {answer.status}", answer.evidence)
+
+
+# Run after the checks that read offers back: fetching the OpenAPI document takes time, and
+# offers on a broker with a short lifetime must still be OFFERED when they are read.
+@check("svc.openapi", ["SVC-11"], "The OpenAPI document is served as YAML and JSON")
+def openapi(ctx: Context) -> Iterator[Outcome]:
+    for name, media in (("openapi.yaml", "application/yaml"), ("openapi.json", "application/json")):
+        answer = ctx.client.get(name, accept=media)
+        problems = [] if answer.status == 200 else [f"GET /{name} answered {answer.status}"]
+        if not problems and answer.media_type != media:
+            problems.append(f"/{name} came as {answer.media_type or 'no Content-Type'}")
+        if not problems:
+            version = probe.get(answer.try_document(), "openapi")
+            if not (isinstance(version, str) and version.startswith("3.1")):
+                problems.append(f"/{name} has openapi {version!r}, expected 3.1.x")
+        yield judge(problems, f"/{name} served", answer.evidence)
+
+
+#: RFC 9562 canonical form of a version 4 (random) UUID: lower case, variant 10xx.
+UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+@check("svc.uuid-form", ["SVC-12"], "Uuids are canonical lower-case version 4 UUIDs")
+def uuid_form(ctx: Context) -> Iterator[Outcome]:
+    found = offer_set(ctx)
+    components = [("offer set", found.doc)] + [
+        (f"offer #{i}", o) for i, o in enumerate(found.offers)
+    ]
+    problems = [
+        f"the {label}'s uuid {uuid!r} is not a canonical lower-case version 4 UUID"
+        for label, doc in components
+        for uuid in [probe.get(doc, "meta", "uuid")]
+        if not (isinstance(uuid, str) and UUID_V4.match(uuid))
+    ]
+    yield judge(problems, f"{len(components)} uuid(s) in canonical v4 form", found.answer.evidence)
