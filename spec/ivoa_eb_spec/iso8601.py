@@ -72,6 +72,7 @@ _DURATION = re.compile(DURATION_BODY)
 _DATE_ONLY = re.compile(_DATE)
 _NAIVE = re.compile(rf"{_DATE}T{_TIME}")
 _NO_SECONDS = re.compile(rf"{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9]{_OFFSET}")
+_NAIVE_NO_SECONDS = re.compile(rf"{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9]")
 
 _INSTANT_FORM = (
     "expected YYYY-MM-DDTHH:MM:SS[.fff] followed by Z or an offset +HH:MM / -HH:MM, "
@@ -112,6 +113,8 @@ def parse_instant(text: str) -> datetime:
             problem = "has no seconds: write the time of day as HH:MM:SS"
         elif _NAIVE.fullmatch(text):
             problem = "has no time zone: add Z (UTC) or a numeric offset such as +01:00"
+        elif _NAIVE_NO_SECONDS.fullmatch(text):
+            problem = "has no time zone and no seconds: write HH:MM:SS and add Z or an offset"
         elif _INSTANT.fullmatch(text.upper()):
             problem = "uses lower case: write 'T' and 'Z' in upper case"
         elif (
