@@ -119,7 +119,7 @@ def phase_options(session: Any) -> list[str] | None:
     return None
 
 
-def phase_update(value: str, path: str = "phase") -> dict[str, Any]:
+def phase_update(value: str, path: str = "/phase") -> dict[str, Any]:
     return {"kind": "uri:enum-value-update", "path": path, "value": value}
 
 

@@ -310,7 +310,7 @@ class Interpreter:
 
     def _do_update(self, step: dict[str, Any]) -> None:
         if "phase" in step:
-            body = probe.phase_update(str(step["phase"]), str(step.get("path", "phase")))
+            body = probe.phase_update(str(step["phase"]), str(step.get("path", "/phase")))
         else:
             body = self._body(step)
         if step.get("uuid") == "random":

@@ -195,10 +195,19 @@ def start_problems(request: Doc, offer: Doc) -> list[str]:
     return []
 
 
+#: The shortest life an offer may have (OFF-17), from the answer that made it.
+MIN_LIFETIME = timedelta(seconds=5)
+
+
 def expiry_problems(
-    offer: Doc, now: datetime, *, skew: timedelta = timedelta(seconds=2)
+    offer: Doc,
+    now: datetime,
+    *,
+    skew: timedelta = timedelta(seconds=2),
+    lifetime: timedelta = MIN_LIFETIME,
 ) -> list[str]:
-    """An OFFERED session has an ``expires`` that is a valid instant after ``now`` (aware)."""
+    """An OFFERED session has an ``expires``, a valid instant at least ``lifetime`` after
+    ``now`` (aware), with ``skew`` allowed for clocks and the Date header's resolution."""
     if _get(offer, "phase") != "OFFERED":
         return []
     text = _get(offer, "expires")
@@ -208,8 +217,11 @@ def expiry_problems(
         when = iso8601.parse_instant(text)
     except iso8601.TimeFormatError as error:
         return [f"expires {text!r} is not a valid instant: {error}"]
-    if when <= now - skew:
-        return [f"expires {text} is not in the future (checked at {iso8601.format_instant(now)})"]
+    if when < now + lifetime - skew:
+        return [
+            f"expires {text} is less than {lifetime.total_seconds():g} s after the answer "
+            f"({iso8601.format_instant(now)})"
+        ]
     return []
 
 

@@ -7,9 +7,11 @@ schemas), then its value by :mod:`isodate` (real calendar dates, offsets, overfl
 
 Rules, and why:
 
-- An instant is ``YYYY-MM-DDTHH:MM[:SS[.fff...]]`` followed by ``Z`` or ``±HH:MM``. A time
-  without a zone is ambiguous between broker and client, so it is refused; a date alone is not
-  a point in time. Extended format, upper-case ``T`` and ``Z``, ``.`` as decimal mark: one
+- An instant is ``YYYY-MM-DDTHH:MM:SS[.fff...]`` followed by ``Z`` or ``±HH:MM``: RFC 3339's
+  ``date-time``, the one grammar of every time value of the interface (requests and answers).
+  A time without a zone is ambiguous between broker and client, so it is refused; a date alone
+  is not a point in time; the seconds are required, as RFC 3339 and ``xs:dateTime`` require
+  them. Extended format, upper-case ``T`` and ``Z``, ``.`` as decimal mark: one
   spelling, the one JSON, XML and RFC 3339 tools produce. Precision beyond microseconds is
   truncated; ``-00:00`` is read as UTC (RFC 3339: UTC, local offset unknown).
 - A duration is positive and fixed-length: weeks (alone), days, hours, minutes and seconds
@@ -53,7 +55,7 @@ class TimeFormatError(ValueError):
 # Python, ECMA-262 and XSD 1.1; schema/time.yaml publishes exactly these bodies
 # (a test checks it).
 _DATE = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
 _OFFSET = r"(Z|[+\-]([01][0-9]|2[0-3]):[0-5][0-9])"
 _SECONDS = r"[0-9]+(\.[0-9]+)?S"
 _TIME_PART = rf"T([0-9]+H([0-9]+M)?({_SECONDS})?|[0-9]+M({_SECONDS})?|{_SECONDS})"
@@ -69,9 +71,11 @@ _INSTANT = re.compile(INSTANT_BODY)
 _DURATION = re.compile(DURATION_BODY)
 _DATE_ONLY = re.compile(_DATE)
 _NAIVE = re.compile(rf"{_DATE}T{_TIME}")
+_NO_SECONDS = re.compile(rf"{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9]{_OFFSET}")
+_NAIVE_NO_SECONDS = re.compile(rf"{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9]")
 
 _INSTANT_FORM = (
-    "expected YYYY-MM-DDTHH:MM[:SS[.fff]] followed by Z or an offset +HH:MM / -HH:MM, "
+    "expected YYYY-MM-DDTHH:MM:SS[.fff] followed by Z or an offset +HH:MM / -HH:MM, "
     "e.g. 2026-03-01T09:30:00Z"
 )
 _DURATION_FORM = (
@@ -105,8 +109,12 @@ def parse_instant(text: str) -> datetime:
     if not _INSTANT.fullmatch(text):
         if _DATE_ONLY.fullmatch(text):
             problem = "is a date alone, not an instant: add a time of day and Z or an offset"
+        elif _NO_SECONDS.fullmatch(text):
+            problem = "has no seconds: write the time of day as HH:MM:SS"
         elif _NAIVE.fullmatch(text):
             problem = "has no time zone: add Z (UTC) or a numeric offset such as +01:00"
+        elif _NAIVE_NO_SECONDS.fullmatch(text):
+            problem = "has no time zone and no seconds: write HH:MM:SS and add Z or an offset"
         elif _INSTANT.fullmatch(text.upper()):
             problem = "uses lower case: write 'T' and 'Z' in upper case"
         elif (

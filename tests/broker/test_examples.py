@@ -107,7 +107,7 @@ def test_example(url: str, name: str, entry: dict[str, Any], media_type: MediaTy
         assert all(s.year >= 2030 for s in starts), starts
         assert starts[0] <= starts[1] < starts[2]
         assert offer["meta"]["options"] == [
-            {"kind": "uri:enum-value-option", "path": "phase", "values": ["ACCEPTED", "REJECTED"]}
+            {"kind": "uri:enum-value-option", "path": "/phase", "values": ["ACCEPTED", "REJECTED"]}
         ]
         # Each offer meets the request's minimums and stays within its maximums.
         compute = document.get("compute", {})

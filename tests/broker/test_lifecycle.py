@@ -31,7 +31,7 @@ def test_accept_runs_to_completed_and_rejects_siblings(client: TestClient) -> No
     accepted = yaml.safe_load(response.text)
     assert accepted["phase"] in {"ACCEPTED", "WAITING", "PREPARING", "AVAILABLE", "RUNNING"}
     assert accepted["meta"]["options"] == [
-        {"kind": "uri:enum-value-option", "path": "phase", "values": ["CANCELLED"]}
+        {"kind": "uri:enum-value-option", "path": "/phase", "values": ["CANCELLED"]}
     ]
     for sibling in others:
         document = yaml.safe_load(client.get("/sessions/" + sibling["meta"]["uuid"]).text)

@@ -132,7 +132,9 @@ class FakeBroker:
     def _options(phase: str) -> list[dict[str, Any]]:
         values = {"OFFERED": ["ACCEPTED", "REJECTED"], "ACCEPTED": ["CANCELLED"]}.get(phase)
         return (
-            [{"kind": "uri:enum-value-option", "path": "phase", "values": values}] if values else []
+            [{"kind": "uri:enum-value-option", "path": "/phase", "values": values}]
+            if values
+            else []
         )
 
     def _update(self, sid: str, request: httpx.Request) -> httpx.Response:

@@ -300,7 +300,7 @@ def _stale_options(session: dict[str, Any]) -> None:
     """The options of an offer, whatever the phase (a broker that never updates them)."""
     meta = session.setdefault("meta", {})
     meta["options"] = [
-        {"kind": "uri:enum-value-option", "path": "phase", "values": ["ACCEPTED", "REJECTED"]}
+        {"kind": "uri:enum-value-option", "path": "/phase", "values": ["ACCEPTED", "REJECTED"]}
     ]
 
 
@@ -413,6 +413,38 @@ def _any_accept_is_json(request: httpx.Request) -> httpx.Request:
     if accept and not any(t in accept for t in ("yaml", "json", "xml", "*/*")):
         request.headers["Accept"] = "application/json"
     return request
+
+
+def _q_values_ignored(request: httpx.Request) -> httpx.Request:
+    """The broker sees Accept without its q-values, as a broker that ignores them would."""
+    accept = request.headers.get("accept", "")
+    if ";" in accept:
+        request.headers["Accept"] = ", ".join(
+            part.split(";")[0].strip() for part in accept.split(",")
+        )
+    return request
+
+
+def _upper_case_uuid(session: dict[str, Any]) -> None:
+    meta = session.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("uuid"), str):
+        meta["uuid"] = meta["uuid"].upper()
+
+
+def _no_location(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    if response.status_code != 200 or "location" not in response.headers:
+        return response
+    replaced = _replace(response, request)
+    del replaced.headers["location"]
+    return replaced
+
+
+def _yaml_unquoted(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """YAML answers written for YAML 1.2 readers only: result: NO / YES left unquoted."""
+    if codec.media_type(response.headers.get("content-type", "")) != "application/yaml":
+        return response
+    content = response.content.replace(b"result: 'YES'", b"result: YES")
+    return _replace(response, request, content=content.replace(b"result: 'NO'", b"result: NO"))
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -576,5 +608,29 @@ FAULTS: tuple[Fault, ...] = (
         "answers spell the executable kind the old way",
         ("KIND-01",),
         rewrite=_sessions_changed(_alias_kind),
+    ),
+    Fault(
+        "q-values-ignored",
+        "Accept is read without its q-values",
+        ("NEG-09",),
+        before=_q_values_ignored,
+    ),
+    Fault(
+        "upper-case-uuids",
+        "offer uuids are written in upper case",
+        ("SVC-12",),
+        rewrite=_sessions_changed(_upper_case_uuid),
+    ),
+    Fault(
+        "no-location-on-200",
+        "POST /requests answers 200 without a Location header",
+        ("SVC-01",),
+        rewrite=_no_location,
+    ),
+    Fault(
+        "yaml-for-1.2-readers-only",
+        "YAML answers leave result: YES unquoted, a boolean to a YAML 1.1 reader",
+        ("NEG-10",),
+        rewrite=_yaml_unquoted,
     ),
 )

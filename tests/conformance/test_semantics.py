@@ -112,10 +112,17 @@ def test_expiry_must_be_in_the_future_for_offered_sessions_only() -> None:
     )
     assert (
         semantics.expiry_problems(
-            offer(expires="2030-04-30T23:59:59Z"), now, skew=timedelta(seconds=5)
+            offer(expires="2030-04-30T23:59:59Z"), now, skew=timedelta(seconds=7)
         )
         == []
     )
+
+
+def test_an_offer_must_live_at_least_five_seconds() -> None:
+    """OFF-17: an expires 1 ms ahead is no offer a client can act on."""
+    now = datetime(2030, 5, 1, tzinfo=UTC)
+    assert semantics.expiry_problems(offer(expires="2030-05-01T00:00:00.001Z"), now)
+    assert semantics.expiry_problems(offer(expires="2030-05-01T00:00:05Z"), now) == []
 
 
 def test_uuids_repeated_across_sets_are_reported() -> None:

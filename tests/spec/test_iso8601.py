@@ -35,13 +35,12 @@ def at(*args: int) -> datetime:
     ("text", "expected"),
     [
         ("2026-03-01T09:30:00Z", at(2026, 3, 1, 9, 30)),
-        ("2026-03-01T09:30Z", at(2026, 3, 1, 9, 30)),
         ("2026-03-01T09:30:15.25Z", at(2026, 3, 1, 9, 30, 15, 250000)),
         ("2026-03-01T09:30:15.123456789Z", at(2026, 3, 1, 9, 30, 15, 123456)),
         ("2026-03-01T09:30:00+05:30", at(2026, 3, 1, 4, 0)),
         ("2026-03-01T09:30:00-11:00", at(2026, 3, 1, 20, 30)),
         ("2026-03-01T09:30:00-00:00", at(2026, 3, 1, 9, 30)),
-        ("2026-03-01T00:30+01:00", at(2026, 2, 28, 23, 30)),
+        ("2026-03-01T00:30:00+01:00", at(2026, 2, 28, 23, 30)),
         ("2024-02-29T12:00:00Z", at(2024, 2, 29, 12)),
         ("0001-01-01T00:00:00Z", at(1, 1, 1)),
         ("9999-12-31T23:59:59.999999Z", at(9999, 12, 31, 23, 59, 59, 999999)),
@@ -58,6 +57,7 @@ def test_parse_instant_accepts(text: str, expected: datetime) -> None:
     ("text", "fragment"),
     [
         ("2026-03-01", "date alone"),
+        ("2026-03-01T09:30Z", "no seconds"),
         ("2026-03-01T09:30:00", "no time zone"),
         ("2026-03-01T09:30", "no time zone"),
         ("2026-03-01t09:30:00z", "upper case"),
@@ -84,7 +84,7 @@ def test_parse_instant_refuses(text: str, fragment: str) -> None:
     message = str(caught.value)
     assert fragment in message
     assert repr(text) in message
-    assert "expected YYYY-MM-DDTHH:MM[:SS[.fff]] followed by Z or an offset" in message
+    assert "expected YYYY-MM-DDTHH:MM:SS[.fff] followed by Z or an offset" in message
 
 
 def test_parse_instant_refuses_a_non_string() -> None:
@@ -168,7 +168,7 @@ def test_parse_duration_refuses(text: str, fragment: str) -> None:
             at(2026, 3, 1, 17),
         ),
         ("2026-03-01T09:00:00Z/PT8H", at(2026, 3, 1, 9), at(2026, 3, 1, 17)),
-        ("2026-03-01T09:00+01:00/P1D", at(2026, 3, 1, 8), at(2026, 3, 2, 8)),
+        ("2026-03-01T09:00:00+01:00/P1D", at(2026, 3, 1, 8), at(2026, 3, 2, 8)),
         ("2026-03-01T09:00:00Z/P2W", at(2026, 3, 1, 9), at(2026, 3, 15, 9)),
         ("2026-03-01T09:00:00Z/2026-03-01T09:00:00Z", at(2026, 3, 1, 9), at(2026, 3, 1, 9)),
         ("2026-03-01T10:00:00+01:00/2026-03-01T09:00:00Z", at(2026, 3, 1, 9), at(2026, 3, 1, 9)),

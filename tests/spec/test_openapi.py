@@ -18,17 +18,23 @@ VOSI_PATHS = {"/availability", "/capabilities"}
 OPERATIONS = {
     ("post", "/requests"): (
         "ExecutionRequest",
-        {"200", "303", "400", "406", "413", "415"} | SERVER_ERRORS,
+        {"200", "400", "401", "406", "413", "415"} | SERVER_ERRORS,
     ),
     ("post", "/direct"): (
         "DirectExecution",
-        {"200", "303", "400", "406", "413", "415"} | SERVER_ERRORS,
+        {"200", "400", "401", "406", "413", "415"} | SERVER_ERRORS,
     ),
-    ("get", "/offersets/{uuid}"): ("OfferSetSelect", {"200", "400", "404", "406"} | SERVER_ERRORS),
-    ("get", "/sessions/{uuid}"): ("SessionSelect", {"200", "400", "404", "406"} | SERVER_ERRORS),
+    ("get", "/offersets/{uuid}"): (
+        "OfferSetSelect",
+        {"200", "401", "404", "406", "410"} | SERVER_ERRORS,
+    ),
+    ("get", "/sessions/{uuid}"): (
+        "SessionSelect",
+        {"200", "401", "404", "406", "410"} | SERVER_ERRORS,
+    ),
     ("post", "/sessions/{uuid}"): (
         "SessionUpdate",
-        {"200", "400", "404", "406", "409", "413", "415", "422"} | SERVER_ERRORS,
+        {"200", "400", "401", "403", "404", "406", "409", "413", "415", "422"} | SERVER_ERRORS,
     ),
     ("get", "/availability"): ("VOSIAvailability", {"200", "500"}),
     ("get", "/capabilities"): ("VOSICapabilities", {"200", "500"}),

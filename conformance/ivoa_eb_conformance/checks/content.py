@@ -161,6 +161,77 @@ def wildcard(ctx: Context) -> Iterator[Outcome]:
         yield judge(problems, f"Accept {accept!r} answered YAML", answer.evidence)
 
 
+@check("neg.q-values", ["NEG-09"], "q-values in Accept are honoured", layer="content")
+def q_values(ctx: Context) -> Iterator[Outcome]:
+    uuid = probe.get(offer_set(ctx).doc, "meta", "uuid")
+    for accept, wanted in (
+        ("application/json;q=0.1, application/yaml", "application/yaml"),
+        ("application/yaml;q=0.2, application/json", "application/json"),
+        ("application/yaml;q=0, application/json;q=0.5", "application/json"),
+    ):
+        answer = ctx.client.get(f"offersets/{uuid}", accept=accept)
+        problems = (
+            []
+            if answer.media_type == wanted
+            else [f"Accept {accept!r} answered {answer.media_type or 'no Content-Type'}"]
+        )
+        yield judge(problems, f"Accept {accept!r} answered {wanted}", answer.evidence)
+
+
+@check(
+    "neg.yaml-profile",
+    ["NEG-10"],
+    "YAML answers read the same in YAML 1.1 and 1.2; a duplicate key is refused",
+    layer="content",
+)
+def yaml_profile(ctx: Context) -> Iterator[Outcome]:
+    found = offer_set(ctx)
+    uuid = probe.get(found.doc, "meta", "uuid")
+    answer = ctx.client.get(f"offersets/{uuid}", accept="application/yaml")
+    # PyYAML's safe loader resolves scalars by YAML 1.1 rules: an unquoted NO becomes False, a
+    # bare timestamp a datetime. The document must come out equal to its JSON form.
+    as_json = ctx.client.get(f"offersets/{uuid}").try_document()
+    problems = []
+    if answer.status != 200:
+        problems.append(f"GET in YAML answered {answer.status}")
+    elif answer.try_document() != as_json:
+        problems.append("a YAML 1.1 reader reads the YAML answer differently from its JSON form")
+    yield judge(problems, "the YAML answer reads the same by YAML 1.1 rules", answer.evidence)
+    body = codec.encode(probe.document("baseline"), "yaml") + b"executable:\n  kind: x\n"
+    refused = ctx.client.request(
+        "POST", "requests", content=body, content_type="application/yaml", accept="application/json"
+    )
+    yield judge(
+        [] if refused.status == 400 else [f"a duplicate key answered {refused.status}"],
+        "a YAML body with a duplicate key is refused with 400",
+        refused.evidence,
+    )
+
+
+@check("neg.utf-8", ["NEG-11"], "Bodies are UTF-8; another charset gets 415", layer="content")
+def utf8(ctx: Context) -> Iterator[Outcome]:
+    body = codec.encode(probe.document("baseline"), "json")
+    answer = ctx.client.request(
+        "POST",
+        "requests",
+        content=body,
+        content_type="application/json; charset=iso-8859-1",
+        accept="application/json",
+    )
+    yield judge(
+        [] if answer.status == 415 else [f"charset=iso-8859-1 answered {answer.status}"],
+        "a body declared in another charset answered 415",
+        answer.evidence,
+    )
+    found = offer_set(ctx)
+    try:
+        found.answer.response.content.decode("utf-8")
+        problems = []
+    except UnicodeDecodeError as error:
+        problems = [f"the answer is not UTF-8: {error}"]
+    yield judge(problems, "answers are UTF-8", found.answer.evidence)
+
+
 @check(
     "xml.answers",
     ["XML-02", "XML-03"],
@@ -228,3 +299,30 @@ def xml_body(ctx: Context) -> Iterator[Outcome]:
     if not problems:
         problems = spec.schema_errors(answer.document, "offer-set")
     yield judge(problems, "an XML request is answered as its YAML form", answer.evidence)
+
+
+DOCTYPE = (
+    b'<?xml version="1.0"?><!DOCTYPE offers-request [<!ENTITY e "x">]>'
+    b'<offers-request xmlns="http://www.ivoa.net/xml/ExecutionBroker/v1.0"/>'
+)
+
+
+@check(
+    "xml.no-dtd", ["XML-04"], "An XML body with a DOCTYPE is refused (XML profile)", layer="content"
+)
+def xml_no_dtd(ctx: Context) -> Iterator[Outcome]:
+    answer = ctx.client.request(
+        "POST",
+        "requests",
+        content=DOCTYPE,
+        content_type="application/xml",
+        accept="application/json",
+    )
+    if answer.status == 415:
+        yield not_applicable("an XML body answered 415: the broker does not claim the XML profile")
+        return
+    yield judge(
+        [] if answer.status == 400 else [f"an XML body with a DOCTYPE answered {answer.status}"],
+        "an XML body with a DOCTYPE answered 400",
+        answer.evidence,
+    )

@@ -1,10 +1,10 @@
-"""Error behaviour not expressed as scenario data: oversized bodies."""
+"""Error behaviour not expressed as scenario data: oversized bodies, malformed uuids."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..context import Context, failed, passed, skipped
+from ..context import Context, failed, judge, passed, skipped
 from ..model import Outcome
 from . import check
 
@@ -26,3 +26,20 @@ def oversized(ctx: Context) -> Iterator[Outcome]:
         yield skipped(
             f"a 40 MiB body answered {answer.status}: the broker's limit is higher (inconclusive)"
         )
+
+
+@check("err.malformed-uuid", ["ERR-01"], "A path segment that is not a UUID gets 404")
+def malformed_uuid(ctx: Context) -> Iterator[Outcome]:
+    for method, target in (
+        ("GET", "offersets/not-a-uuid"),
+        ("GET", "sessions/not-a-uuid"),
+        ("POST", "sessions/not-a-uuid"),
+    ):
+        if method == "GET":
+            answer = ctx.client.get(target)
+        else:
+            answer = ctx.client.post(
+                target, {"kind": "uri:enum-value-update", "path": "/phase", "value": "REJECTED"}
+            )
+        problems = [] if answer.status == 404 else [f"{method} /{target} answered {answer.status}"]
+        yield judge(problems, f"{method} /{target} answered 404", answer.evidence)

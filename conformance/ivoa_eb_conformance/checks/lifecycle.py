@@ -1,15 +1,17 @@
-"""Lifecycle timing that scenario data cannot express: readiness by the offered start."""
+"""Lifecycle behaviour that scenario data cannot express: readiness by the offered start, and
+concurrent accepts of one offer set."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from ivoa_eb_spec import iso8601
 
 from .. import probe
-from ..context import Context, failed, passed, skipped
+from ..context import Context, failed, judge, passed, skipped
 from ..model import Outcome
 from . import check
 
@@ -38,7 +40,7 @@ def ready_by_start(ctx: Context) -> Iterator[Outcome]:
         yield skipped("the offer names no schedule.available.start")
         return
     try:
-        begin = iso8601.parse_start(start).earliest
+        begin = iso8601.parse_start(start).latest  # LIFE-19: by the latest start allowed
     except iso8601.TimeFormatError as error:
         yield skipped(f"the offered start {start!r} does not parse: {error}")
         return
@@ -64,3 +66,34 @@ def ready_by_start(ctx: Context) -> Iterator[Outcome]:
             f"{', '.join(READY)}",
             reading.evidence,
         )
+
+
+@check(
+    "life.one-accept-per-set",
+    ["LIFE-11"],
+    "Concurrent accepts of the offers of one set: exactly one wins",
+    cost=3.0,
+)
+def one_accept_per_set(ctx: Context) -> Iterator[Outcome]:
+    first, answer = probe.post_request(ctx, probe.document("sized"))
+    offers = probe.offers(answer.try_document()) if answer.status == 200 else []
+    if len(offers) < 2:
+        yield skipped("the broker made fewer than two offers: nothing to race")
+        return
+    with ThreadPoolExecutor(len(offers)) as pool:
+        answers = list(
+            pool.map(lambda o: probe.update(ctx, o, probe.phase_update("ACCEPTED")), offers)
+        )
+    won = [i for i, a in enumerate(answers) if a.status == 200]
+    phases = [probe.get(probe.read_session(ctx, o).try_document(), "phase") for o in offers]
+    accepted = [i for i, p in enumerate(phases) if p not in ("OFFERED", "REJECTED", "EXPIRED")]
+    for index in won:
+        probe.update(ctx, offers[index], probe.phase_update("CANCELLED"))
+    problems = []
+    if len(won) != 1:
+        problems.append(f"{len(won)} of {len(offers)} concurrent accepts answered 200, expected 1")
+    if len(accepted) > 1:
+        problems.append(f"offers {accepted} of one set were all accepted (phases {phases})")
+    yield judge(
+        problems, f"one of {len(offers)} concurrent accepts won", *[a.evidence for a in answers[:2]]
+    )

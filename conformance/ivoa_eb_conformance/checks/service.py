@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from .. import probe, spec
@@ -12,20 +13,24 @@ from .common import offer_set, schema_problems, yes_offer_set
 
 
 @check(
-    "svc.post-requests", ["SVC-01"], "POST /requests answers with an offer set (200, or 303 to it)"
+    "svc.post-requests",
+    ["SVC-01"],
+    "POST /requests answers 200 with the offer set and a Location equal to its meta.url",
 )
 def post_requests(ctx: Context) -> Iterator[Outcome]:
     found = offer_set(ctx)
     problems = []
-    if found.first.status == 303:
-        location = found.first.headers.get("location", "")
-        if not location:
-            problems.append("303 without a Location header")
-    elif found.first.status != 200:
-        problems.append(f"status {found.first.status}, expected 200 or 303")
+    if found.first.status != 200:
+        problems.append(f"status {found.first.status}, expected 200 (a 303 is not part of v1.0)")
     if found.answer.media_type != "application/json":
         problems.append(f"asked for JSON, got {found.answer.media_type or 'no Content-Type'}")
     problems += schema_problems(found.answer, "offer-set")
+    location = found.first.headers.get("location", "")
+    url = probe.get(found.doc, "meta", "url")
+    if not location:
+        problems.append("the 200 has no Location header")
+    elif isinstance(url, str) and ctx.client.resolve(location) != ctx.client.resolve(url):
+        problems.append(f"Location {location} is not the offer set's meta.url {url}")
     yield judge(
         problems,
         f"offer set {found.doc.get('meta', {}).get('uuid')} received",
@@ -163,3 +168,38 @@ def direct(ctx: Context) -> Iterator[Outcome]:
         )
     else:
         yield failed(f"POST /direct answered {answer.status}", answer.evidence)
+
+
+# Run after the checks that read offers back: fetching the OpenAPI document takes time, and
+# offers on a broker with a short lifetime must still be OFFERED when they are read.
+@check("svc.openapi", ["SVC-11"], "The OpenAPI document is served as YAML and JSON")
+def openapi(ctx: Context) -> Iterator[Outcome]:
+    for name, media in (("openapi.yaml", "application/yaml"), ("openapi.json", "application/json")):
+        answer = ctx.client.get(name, accept=media)
+        problems = [] if answer.status == 200 else [f"GET /{name} answered {answer.status}"]
+        if not problems and answer.media_type != media:
+            problems.append(f"/{name} came as {answer.media_type or 'no Content-Type'}")
+        if not problems:
+            version = probe.get(answer.try_document(), "openapi")
+            if not (isinstance(version, str) and version.startswith("3.1")):
+                problems.append(f"/{name} has openapi {version!r}, expected 3.1.x")
+        yield judge(problems, f"/{name} served", answer.evidence)
+
+
+#: RFC 9562 canonical form of a version 4 (random) UUID: lower case, variant 10xx.
+UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+@check("svc.uuid-form", ["SVC-12"], "Uuids are canonical lower-case version 4 UUIDs")
+def uuid_form(ctx: Context) -> Iterator[Outcome]:
+    found = offer_set(ctx)
+    components = [("offer set", found.doc)] + [
+        (f"offer #{i}", o) for i, o in enumerate(found.offers)
+    ]
+    problems = [
+        f"the {label}'s uuid {uuid!r} is not a canonical lower-case version 4 UUID"
+        for label, doc in components
+        for uuid in [probe.get(doc, "meta", "uuid")]
+        if not (isinstance(uuid, str) and UUID_V4.match(uuid))
+    ]
+    yield judge(problems, f"{len(components)} uuid(s) in canonical v4 form", found.answer.evidence)

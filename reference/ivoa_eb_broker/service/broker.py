@@ -94,5 +94,5 @@ class Broker:
                 [documents.message_document(m) for m in messages if m["level"] == "ERROR"]
                 or [error("The request cannot be run", path="")]
             )
-        await self.update(first, {"kind": ENUM_UPDATE, "path": "phase", "value": "ACCEPTED"})
+        await self.update(first, {"kind": ENUM_UPDATE, "path": "/phase", "value": "ACCEPTED"})
         return first

@@ -111,7 +111,7 @@ def options(phase: str) -> list[dict[str, Any]]:
     values = client_options(Phase(phase))
     if not values:
         return []
-    return [{"kind": ENUM_OPTION, "path": "phase", "values": [str(v) for v in values]}]
+    return [{"kind": ENUM_OPTION, "path": "/phase", "values": [str(v) for v in values]}]
 
 
 def session(
