@@ -19,6 +19,8 @@ from typing import Any
 
 import platformdirs
 
+from .auth.settings import AuthConfigError, AuthSettings, parse_auth
+
 
 class ConfigError(ValueError):
     """The configuration is not usable; the message names the key."""
@@ -60,6 +62,8 @@ class Config:
     platform_settings: Mapping[str, Any] = field(default_factory=dict)
     #: The ``[[platforms]]`` tables; empty: the one platform of ``[platform]``.
     platforms: tuple[PlatformConfig, ...] = ()
+    #: The ``[auth]`` table: who may ask (none by default, for a broker on loopback).
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def platform_configs(self) -> tuple[PlatformConfig, ...]:
         """Every platform the broker fronts, in config order (the first is the default for
@@ -115,7 +119,7 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and type."""
     values: dict[str, Any] = {}
     for section, table in tables.items():
-        if section in ("platform", "platforms"):
+        if section in ("platform", "platforms", "auth"):
             continue
         if not isinstance(table, Mapping):
             raise ConfigError(f"[{section}]: expected a table")
@@ -131,7 +135,11 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     name = values.get("platform", "simulated")
     settings = platform.get(name, {})
     several = platforms_of(tables.get("platforms", []))
-    config = Config(**values, platform_settings=dict(settings), platforms=several)
+    try:
+        auth = parse_auth(tables.get("auth"))
+    except AuthConfigError as problem:
+        raise ConfigError(str(problem)) from None
+    config = Config(**values, platform_settings=dict(settings), platforms=several, auth=auth)
     _check(config)
     return config
 

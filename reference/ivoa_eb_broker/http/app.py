@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import platforms
+from ..auth import Authenticator
 from ..config import Config
 from ..platforms import Platform
 from ..service.broker import Broker, Settings
@@ -30,7 +31,7 @@ from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
 from ..store import migrate, open_engine
-from . import docs, render, routes
+from . import docs, identity, render, routes
 from .negotiation import answer_format
 
 log = structlog.get_logger("ivoa_eb_broker.http")
@@ -102,6 +103,7 @@ def create_app(
     )
     broker = Broker(engine, fleet, settings, **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
+    auth = Authenticator(config.auth) if config.auth.enabled else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -118,6 +120,8 @@ def create_app(
             await scheduler.stop()
             for member in fleet:
                 await member.platform.close()
+            if auth is not None:
+                await auth.close()
 
     route_list = [
         Route("/", docs.index, methods=["GET"]),
@@ -125,6 +129,8 @@ def create_app(
         Route("/openapi.yaml", docs.openapi_yaml, methods=["GET"]),
         Route("/openapi.json", docs.openapi_json, methods=["GET"]),
         Route("/health", routes.health, methods=["GET"]),
+        Route("/.well-known/oauth-protected-resource", identity.protected_resource,
+              methods=["GET"]),
         Route("/requests", routes.post_requests, methods=["POST"]),
         Route("/direct", routes.post_direct, methods=["POST"]),
         Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
@@ -139,7 +145,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_problem, Exception: _server_error},
     )
-    app.state.context = routes.Context(broker, config.body_limit, config.public_url)
+    app.state.context = routes.Context(broker, config.body_limit, config.public_url, auth)
     app.state.broker = broker
     app.state.scheduler = scheduler
     app.state.platform = fleet.default.platform

@@ -16,22 +16,26 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..auth import Authenticator
 from ..service import intake
 from ..service.broker import Broker
 from ..service.errors import Problem, not_found
 from ..service.messages import error
 from . import render
 from .body import read_body
+from .identity import identify, stamp
 from .negotiation import Answer, answer_format, body_format
 
 
 @dataclass(frozen=True)
 class Context:
-    """What the handlers share: the service, the body limit and the public base URL."""
+    """What the handlers share: the service, the body limit, the public base URL and the
+    deployment's authentication (``None``: none)."""
 
     broker: Broker
     body_limit: int
     public_url: str = ""
+    auth: Authenticator | None = None
 
     def base(self, request: Request) -> str:
         """The base of absolute URLs in answers: configured, else the request's own."""
@@ -44,17 +48,22 @@ Handler = Callable[[Request, Context, Answer], Awaitable[Response]]
 
 
 def negotiated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler: choose the answer type, and render any problem as an ErrorResponse."""
+    """Wrap a handler: choose the answer type, establish who asks (``request.state.identity``),
+    and render any problem as an ErrorResponse."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         context: Context = request.app.state.context
         chosen: Answer | None = None
+        identity = None
         try:
             chosen = answer_format(request.headers.get("accept"))
-            return await handler(request, context, chosen)
+            identity = await identify(request, context.auth)
+            request.state.identity = identity
+            response = await handler(request, context, chosen)
         except Problem as failure:
-            return render.problem(failure, chosen)
+            response = render.problem(failure, chosen)
+        return stamp(response, request, context.auth, identity, context.base(request))
 
     return endpoint
 
