@@ -47,6 +47,7 @@ class TokenVerifier:
         self._keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}
         self._jwks_uri: str | None = None
         self._fetched_at: float | None = None
+        self._forced_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def close(self) -> None:
@@ -77,12 +78,17 @@ class TokenVerifier:
         return document
 
     async def _refresh(self, force: bool) -> None:
-        """Fetch the key set, unless it was fetched less than ``refresh_interval`` ago."""
+        """Fetch the key set when there is none; with ``force`` (an unknown ``kid``) again,
+        unless an unknown ``kid`` already caused a fetch less than ``refresh_interval`` ago."""
         async with self._lock:
             now = self._clock()
-            if (self._fetched_at is not None and
-                    (not force or now - self._fetched_at < self.settings.refresh_interval)):
-                return
+            if self._fetched_at is not None:
+                if not force:
+                    return
+                if (self._forced_at is not None
+                        and now - self._forced_at < self.settings.refresh_interval):
+                    return
+                self._forced_at = now
             document = await self._get_json(await self._discover(), "key set")
             keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}
             for data in document.get("keys", []):
