@@ -7,8 +7,8 @@ verifier; :class:`Authenticator` asks them in turn and states the ``WWW-Authenti
 challenges for the methods a deployment enables.
 """
 
+from ..service.ownership import Identity
 from .authenticator import Authenticator, Unauthenticated
-from .identity import Identity
 from .settings import AuthSettings, BasicSettings, BearerSettings, ProxySettings, parse_auth
 
 __all__ = [

@@ -18,8 +18,8 @@ import anyio.to_thread
 import httpx
 import structlog
 
+from ..service.ownership import Identity
 from .bearer import TokenError, TokenVerifier
-from .identity import Identity
 from .passwords import PasswordFile
 from .settings import AuthSettings
 

@@ -100,6 +100,8 @@ def create_app(
         offer_count=config.offer_count,
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
         default_duration=parse_duration(config.default_duration),
+        max_live_offers=config.auth.max_live_offers,
+        max_active_sessions=config.auth.max_active_sessions,
     )
     broker = Broker(engine, fleet, settings, **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)

@@ -90,9 +90,10 @@ async def _request_body(request: Request, context: Context) -> intake.Received:
 @negotiated
 async def post_requests(request: Request, context: Context, chosen: Answer) -> Response:
     received = await _request_body(request, context)
-    offerset = await context.broker.request(received)
+    caller = request.state.identity
+    offerset = await context.broker.request(received, caller=caller)
     base = context.base(request)
-    document = await context.broker.offerset(offerset, base)
+    document = await context.broker.offerset(offerset, base, caller)
     return render.answer(
         document, chosen, render.OFFERSET, headers={"Location": f"{base}/offersets/{offerset}"}
     )
@@ -101,9 +102,10 @@ async def post_requests(request: Request, context: Context, chosen: Answer) -> R
 @negotiated
 async def post_direct(request: Request, context: Context, chosen: Answer) -> Response:
     received = await _request_body(request, context)
-    session = await context.broker.direct(received)
+    caller = request.state.identity
+    session = await context.broker.direct(received, caller)
     base = context.base(request)
-    document = await context.broker.session(session, base)
+    document = await context.broker.session(session, base, caller)
     return render.answer(
         document, chosen, render.SESSION, headers={"Location": f"{base}/sessions/{session}"}
     )
@@ -112,14 +114,15 @@ async def post_direct(request: Request, context: Context, chosen: Answer) -> Res
 @negotiated
 async def get_offerset(request: Request, context: Context, chosen: Answer) -> Response:
     uuid = _uuid(request, "offer set")
-    document = await context.broker.offerset(uuid, context.base(request))
+    document = await context.broker.offerset(uuid, context.base(request),
+                                             request.state.identity)
     return render.answer(document, chosen, render.OFFERSET)
 
 
 @negotiated
 async def get_session(request: Request, context: Context, chosen: Answer) -> Response:
     uuid = _uuid(request, "session")
-    document = await context.broker.session(uuid, context.base(request))
+    document = await context.broker.session(uuid, context.base(request), request.state.identity)
     return render.answer(document, chosen, render.SESSION)
 
 
@@ -129,8 +132,9 @@ async def post_session(request: Request, context: Context, chosen: Answer) -> Re
     media_type = body_format(request.headers.get("content-type"))
     body = await read_body(request, context.body_limit)
     update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
-    await context.broker.update(uuid, update, warnings)
-    document = await context.broker.session(uuid, context.base(request))
+    caller = request.state.identity
+    await context.broker.update(uuid, update, warnings, caller)
+    document = await context.broker.session(uuid, context.base(request), caller)
     return render.answer(document, chosen, render.SESSION)
 
 
