@@ -13,20 +13,25 @@ SOURCE = files() / "openapi" / "execution-broker.yaml"
 BUNDLED = files() / "bundled" / "openapi.yaml"
 MEDIA_TYPES = {"application/yaml", "application/json", "application/xml"}
 SERVER_ERRORS = {"500", "503"}
+#: Every operation may meet a broker that requires authentication (SEC-04).
+AUTH = {"401"}
 OPERATIONS = {
     ("post", "/requests"): (
         "ExecutionRequest",
-        {"200", "303", "400", "406", "413", "415"} | SERVER_ERRORS,
+        {"200", "303", "400", "406", "413", "415", "429"} | AUTH | SERVER_ERRORS,
     ),
     ("post", "/direct"): (
         "DirectExecution",
-        {"200", "303", "400", "406", "413", "415"} | SERVER_ERRORS,
+        {"200", "303", "400", "406", "413", "415", "429"} | AUTH | SERVER_ERRORS,
     ),
-    ("get", "/offersets/{uuid}"): ("OfferSetSelect", {"200", "400", "404", "406"} | SERVER_ERRORS),
-    ("get", "/sessions/{uuid}"): ("SessionSelect", {"200", "400", "404", "406"} | SERVER_ERRORS),
+    ("get", "/offersets/{uuid}"): (
+        "OfferSetSelect", {"200", "400", "404", "406"} | AUTH | SERVER_ERRORS),
+    ("get", "/sessions/{uuid}"): (
+        "SessionSelect", {"200", "400", "404", "406"} | AUTH | SERVER_ERRORS),
     ("post", "/sessions/{uuid}"): (
         "SessionUpdate",
-        {"200", "400", "404", "406", "409", "413", "415", "422"} | SERVER_ERRORS,
+        {"200", "400", "403", "404", "406", "409", "413", "415", "422", "429"} | AUTH
+        | SERVER_ERRORS,
     ),
 }
 DOCUMENT = load_yaml("openapi/execution-broker.yaml")
