@@ -93,6 +93,14 @@ def main() -> None:
     help="Extra header on every request (e.g. authorisation). Repeatable.",
 )
 @click.option(
+    "--second-header",
+    "second_headers",
+    multiple=True,
+    metavar="'Name: value'",
+    help="Header of a second identity (e.g. another user's Authorization), for the ownership "
+    "checks (SEC-07); without it they are not applicable. Repeatable.",
+)
+@click.option(
     "--junit-xml",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a JUnit XML report (one testcase per requirement).",
@@ -127,6 +135,7 @@ def run_command(
     dropped: tuple[str, ...],
     time_budget: float,
     headers: tuple[str, ...],
+    second_headers: tuple[str, ...],
     junit_xml: Path | None,
     json_path: Path | None,
     html: Path | None,
@@ -159,6 +168,7 @@ def run_command(
         deselect=dropped,
         time_budget=time_budget,
         headers=_headers(headers),
+        second_headers=_headers(second_headers),
         schemathesis=not no_schemathesis,
         ignore_version=ignore_version,
     )

@@ -29,6 +29,8 @@ class Options:
     deselect: tuple[str, ...] = ()
     time_budget: float = 100.0
     headers: dict[str, str] = field(default_factory=dict)
+    #: Headers of a second identity (the ownership checks); empty: those checks do not apply.
+    second_headers: dict[str, str] = field(default_factory=dict)
     schemathesis: bool = True
     #: Longest wait for a lifecycle phase (bounded by the remaining time budget).
     phase_timeout: float = 60.0

@@ -118,6 +118,11 @@ class BrokerClient:
     def close(self) -> None:
         self._client.close()
 
+    def with_headers(self, headers: dict[str, str]) -> BrokerClient:
+        """Another client of the same broker (same transport) sending ``headers`` instead of
+        this one's: a second identity, or none (the security checks)."""
+        return BrokerClient(self.base_url, dict(headers), self.timeout, self.transport)
+
     def same_origin(self, url: str) -> bool:
         return origin(url) == self._origin
 

@@ -43,6 +43,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Extra header on every request to the broker (e.g. credentials).",
     )
     group.addoption(
+        "--eb-second-header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="Header of a second identity, for the ownership checks (SEC-07).",
+    )
+    group.addoption(
         "--eb-no-schemathesis", action="store_true", help="Leave out the schemathesis layer."
     )
 
@@ -58,18 +65,23 @@ class _Session:
     def __init__(self, config: pytest.Config) -> None:
         from .context import Context, Options
 
-        headers = {}
-        for value in config.getoption("--eb-header"):
-            name, sep, content = value.partition(":")
-            if not sep or not name.strip():
-                raise pytest.UsageError(f"--eb-header {value!r} is not 'Name: value'")
-            headers[name.strip()] = content.strip()
+        def headers_of(option: str) -> dict[str, str]:
+            found = {}
+            for value in config.getoption(option):
+                name, sep, content = value.partition(":")
+                if not sep or not name.strip():
+                    raise pytest.UsageError(f"{option} {value!r} is not 'Name: value'")
+                found[name.strip()] = content.strip()
+            return found
+
+        headers = headers_of("--eb-header")
         self.options = Options(
             url=config.getoption("--eb-url"),
             time_budget=config.getoption("--eb-time-budget"),
             select=tuple(config.getoption("--eb-select")),
             deselect=tuple(config.getoption("--eb-deselect")),
             headers=headers,
+            second_headers=headers_of("--eb-second-header"),
             schemathesis=not config.getoption("--eb-no-schemathesis"),
         )
         self.context: Context = Context(self.options)

@@ -68,6 +68,12 @@ def serve(config_file: Path | None, **options: object) -> None:
         app = create_app(settings)
     except (ValueError, PlatformError, OSError) as problem:  # bad platform table, no engine
         raise click.ClickException(str(problem)) from None
+    if not settings.auth.enabled and not _loopback(settings.host):
+        click.secho(
+            f"WARNING: listening on {settings.host} WITHOUT AUTHENTICATION: anyone who reaches "
+            "this address can read, accept and cancel every offer and session. Enable [auth] "
+            "(docs/howto/authentication.md) or listen on 127.0.0.1.", fg="red", bold=True,
+            err=True)
     from .http.limits import uvicorn_options
 
     uvicorn.run(
@@ -79,6 +85,36 @@ def serve(config_file: Path | None, **options: object) -> None:
         lifespan="on",
         **uvicorn_options(settings),
     )
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@main.command()
+@click.argument("password_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("name")
+@click.password_option(help="The password (asked twice when not given).")
+def passwd(password_file: Path, name: str, password: str) -> None:
+    """Add NAME to PASSWORD_FILE with an argon2id hash of the password (or replace it).
+
+    The file is the one [auth.basic] password_file names; the broker reads it again when it
+    changes, so no restart is needed.
+    """
+    from .auth.passwords import add_user
+
+    try:
+        add_user(password_file, name, password)
+    except (ValueError, OSError) as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"{name} set in {password_file}")
 
 
 @main.command()

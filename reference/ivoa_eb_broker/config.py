@@ -19,6 +19,7 @@ from typing import Any
 
 import platformdirs
 
+from .auth.settings import AuthConfigError, AuthSettings, parse_auth
 from .core.quotes import Rates
 from .federation.settings import Federation, FederationConfigError
 from .federation.settings import read as read_federation
@@ -77,6 +78,8 @@ class Config:
     registry: Registry = field(default_factory=Registry)
     #: ``[federation]`` and ``[[children]]``: a head broker (``ivoa_eb_broker.federation``).
     federation: Federation = field(default_factory=Federation)
+    #: The ``[auth]`` table: who may ask (none by default, for a broker on loopback).
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def platform_configs(self) -> tuple[PlatformConfig, ...]:
         """Every platform the broker fronts, in config order (the first is the default for
@@ -138,7 +141,7 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, checking every key and type."""
     values: dict[str, Any] = {}
     for section, table in tables.items():
-        if section in ("platform", "platforms", "registry", "federation", "children"):
+        if section in ("platform", "platforms", "registry", "federation", "children", "auth"):
             continue
         if not isinstance(table, Mapping):
             raise ConfigError(f"[{section}]: expected a table")
@@ -162,8 +165,12 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
         federation = read_federation(tables.get("federation"), tables.get("children"))
     except FederationConfigError as problem:
         raise ConfigError(str(problem)) from None
+    try:
+        auth = parse_auth(tables.get("auth"))
+    except AuthConfigError as problem:
+        raise ConfigError(str(problem)) from None
     config = Config(**values, platform_settings=dict(settings), platforms=several,
-                    registry=registry, federation=federation)
+                    registry=registry, federation=federation, auth=auth)
     _check(config)
     return config
 

@@ -9,6 +9,8 @@ launcher changes the reference broker's own code in its process, then runs its o
 - ``accept-after-expiry``: an update does not look at ``expires``, so an offer nobody read
   since it expired can still be accepted (LIFE-09). Reads still expire offers.
 - ``client-sets-running``: a client's update to RUNNING is applied (LIFE-07).
+- ``ownership-ignored``: with authentication on, every identity sees and changes every offer
+  and session (SEC-07).
 
 Part of the project's tests, never of the conformance suite (which must not import the broker).
 """
@@ -82,9 +84,9 @@ def client_sets_running() -> None:
 
     apply = sessions.Sessions._apply
 
-    def _apply(self: Any, uuid: str, requested: str, warnings: list[Any]) -> Any:
+    def _apply(self: Any, uuid: str, requested: str, warnings: list[Any], *rest: Any) -> Any:
         if requested != "RUNNING":
-            return apply(self, uuid, requested, warnings)
+            return apply(self, uuid, requested, warnings, *rest)
         with transaction(self.engine, exclusive=True) as connection:
             row = repo.get_session(connection, uuid)
             if row is None:
@@ -116,11 +118,24 @@ def refuses_unknown() -> None:
     intake.ignore_unknown = strict
 
 
+def ownership_ignored() -> None:
+    """Every identity sees and changes everything (the broker before ownership)."""
+    from ivoa_eb_broker.service import rows, sessions
+
+    def everything(owner: Any, caller: Any, values: Any) -> list[Any]:
+        return list(values)
+
+    sessions.visible = lambda owner, caller: True  # type: ignore[assignment]
+    sessions.permitted = everything  # type: ignore[assignment]
+    rows.permitted = everything  # type: ignore[assignment]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "refuses-unknown": refuses_unknown,
     "siblings-kept": siblings_kept,
     "accept-after-expiry": accept_after_expiry,
     "client-sets-running": client_sets_running,
+    "ownership-ignored": ownership_ignored,
 }
 
 

@@ -18,11 +18,11 @@ VOSI_PATHS = {"/availability", "/capabilities"}
 OPERATIONS = {
     ("post", "/requests"): (
         "ExecutionRequest",
-        {"200", "400", "401", "406", "413", "415"} | SERVER_ERRORS,
+        {"200", "400", "401", "406", "413", "415", "429"} | SERVER_ERRORS,
     ),
     ("post", "/direct"): (
         "DirectExecution",
-        {"200", "400", "401", "406", "413", "415"} | SERVER_ERRORS,
+        {"200", "400", "401", "406", "413", "415", "429"} | SERVER_ERRORS,
     ),
     ("get", "/offersets/{uuid}"): (
         "OfferSetSelect",
@@ -34,7 +34,8 @@ OPERATIONS = {
     ),
     ("post", "/sessions/{uuid}"): (
         "SessionUpdate",
-        {"200", "400", "401", "403", "404", "406", "409", "413", "415", "422"} | SERVER_ERRORS,
+        {"200", "400", "401", "403", "404", "406", "409", "413", "415", "422",
+         "429"} | SERVER_ERRORS,
     ),
     ("get", "/availability"): ("VOSIAvailability", {"200", "500"}),
     ("get", "/capabilities"): ("VOSICapabilities", {"200", "500"}),

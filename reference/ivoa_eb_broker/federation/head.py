@@ -32,10 +32,11 @@ from ..core.quotes import Unmet, unmet
 from ..service import documents
 from ..service.broker import Broker
 from ..service.context import Received, Settings, now
-from ..service.errors import Problem, bad_request, unprocessable
+from ..service.errors import Problem, bad_request, forbidden, unprocessable
 from ..service.messages import error, info, warn
+from ..service.ownership import Identity, owner_name, permitted, visible
 from ..service.requirements import read
-from ..service.rows import refused, stored
+from ..service.rows import refused, stored, unknown
 from ..service.sessions import ENUM_UPDATE, PHASE_PATHS
 from . import ranking, rows, via
 from .sites import Site, SiteAnswer, SiteError
@@ -73,8 +74,11 @@ class Head:
 
     # --- POST /requests, POST /direct ---------------------------------------------------------
 
-    async def request(self, received: Received, count: int | None = None) -> str:
-        """Ask the sites, merge and rank their offers, keep the best; the offer set's uuid."""
+    async def request(self, received: Received, count: int | None = None,
+                      caller: Identity | None = None) -> str:
+        """Ask the sites, merge and rank their offers, keep the best, owned by ``caller``; the
+        offer set's uuid. The head asks its sites with its own credentials and enforces
+        ownership itself (SEC-07)."""
         wanted = count or self.settings.offer_count
         passed = via.current()
         messages: list[dict[str, Any]] = list(received.warnings)
@@ -105,7 +109,7 @@ class Head:
                                      path="", site=site.name, reason=outcome.reason))
             else:
                 answers.append(outcome)
-        return await self._keep(received, answers, messages, wanted)
+        return await self._keep(received, answers, messages, wanted, owner_name(caller))
 
     async def _ask(self, site: Site, received: Received, header: str,
                    count: int) -> SiteAnswer | SiteError:
@@ -119,7 +123,8 @@ class Head:
             return SiteError(None, repr(problem))
 
     async def _keep(self, received: Received, answers: list[SiteAnswer],
-                    messages: list[dict[str, Any]], count: int) -> str:
+                    messages: list[dict[str, Any]], count: int, owner: str | None = None
+                    ) -> str:
         created = self.clock()
         offerset = str(uuids.uuid4())
         everything = []
@@ -160,13 +165,13 @@ class Head:
                 "uuid": uuid, "offerset": offerset, "position": position, "site": site,
                 "target": target, "phase": str(Phase.OFFERED), "expires": expires,
                 "created": created, "modified": created,
-                "document": _as_head(offer, uuid, created, expires),
+                "document": _as_head(offer, uuid, created, expires), "owner": owner,
             })
             notes.append((uuid, stored(info("Offered by site {site} as {target}", path="",
                                              site=site, target=target))))
         result = "YES" if kept else "NO"
         head = {"uuid": offerset, "created": created, "result": result,
-                "request": received.document}
+                "request": received.document, "owner": owner}
         await self._thread(rows.create, self.engine, head, sessions, notes)
         self._fresh.add(offerset)
         dropped_targets += [(s, t) for (s, t), _ in dropped]
@@ -176,9 +181,9 @@ class Head:
                  sites=[a.site for a in answers])
         return offerset
 
-    async def direct(self, received: Received) -> str:
+    async def direct(self, received: Received, caller: Identity | None = None) -> str:
         """One offer, accepted at once; the session's uuid (400 when there is none)."""
-        offerset = await self.request(received, count=1)
+        offerset = await self.request(received, count=1, caller=caller)
         self._fresh.discard(offerset)
         _, found = await self._thread(rows.offerset, self.engine, offerset)
         if not found:
@@ -187,15 +192,19 @@ class Head:
                                if m["level"] == "ERROR"]
                               or [error("The request cannot be run", path="")])
         uuid = found[0]["uuid"]
-        await self.update(uuid, {"kind": ENUM_UPDATE, "path": "phase", "value": "ACCEPTED"})
+        await self.update(uuid, {"kind": ENUM_UPDATE, "path": "/phase", "value": "ACCEPTED"},
+                          caller=caller)
         return str(uuid)
 
     # --- reads ----------------------------------------------------------------------------------
 
-    async def offerset(self, uuid: str, base: str) -> dict[str, Any]:
+    async def offerset(self, uuid: str, base: str, caller: Identity | None = None
+                       ) -> dict[str, Any]:
         found, sessions = await self._thread(rows.offerset, self.engine, uuid)
         if found is None:
-            return await self.broker.offerset(uuid, base)
+            return await self.broker.offerset(uuid, base, caller)
+        if not visible(found["owner"], caller):
+            raise unknown("offer set", uuid)
         if uuid in self._fresh:
             self._fresh.discard(uuid)
             fresh = sessions
@@ -203,18 +212,21 @@ class Head:
             fresh = await asyncio.gather(*(self._refresh(row) for row in sessions))
         said = await self._thread(rows.messages, self.engine,
                                   [uuid, *(row["uuid"] for row in fresh)])
-        offers = [_render(row, base, said[row["uuid"]]) for row in fresh]
+        offers = [_render(row, base, said[row["uuid"]], caller) for row in fresh]
         return documents.offerset({"meta": {"uuid": uuid}, "result": found["result"]},
                                   url=f"{base}/offersets/{uuid}", offers=offers,
                                   messages=said[uuid])
 
-    async def session(self, uuid: str, base: str) -> dict[str, Any]:
+    async def session(self, uuid: str, base: str, caller: Identity | None = None
+                      ) -> dict[str, Any]:
         row = await self._thread(rows.session, self.engine, uuid)
         if row is None:
-            return await self.broker.session(uuid, base)
+            return await self.broker.session(uuid, base, caller)
+        if not visible(row["owner"], caller):
+            raise unknown("session", uuid)
         row = await self._refresh(row)
         said = await self._thread(rows.messages, self.engine, [uuid])
-        return _render(row, base, said[uuid])
+        return _render(row, base, said[uuid], caller)
 
     async def _refresh(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """The row after reading the session at its site (refresh on read)."""
@@ -268,11 +280,17 @@ class Head:
     # --- POST /sessions/{uuid} ------------------------------------------------------------------
 
     async def update(self, uuid: str, update: Mapping[str, Any],
-                     warnings: Sequence[dict[str, Any]] = ()) -> None:
+                     warnings: Sequence[dict[str, Any]] = (),
+                     caller: Identity | None = None) -> None:
         row = await self._thread(rows.session, self.engine, uuid)
         if row is None:
-            await self.broker.update(uuid, update, warnings)
+            await self.broker.update(uuid, update, warnings, caller)
             return
+        if not visible(row["owner"], caller):
+            raise unknown("session", uuid)
+        if not permitted(row["owner"], caller, [str(update.get("value"))]):
+            raise forbidden([error("Only the owner of this session may set its phase to "
+                                   "{value}", path="/value", value=str(update.get("value"))[:40])])
         if update.get("path") not in PHASE_PATHS or update.get("kind") not in (
                 ENUM_UPDATE, "uri:string-value-update"):
             raise unprocessable([error("Only the phase of a session can be changed, with an "
@@ -367,8 +385,8 @@ def _as_head(document: Mapping[str, Any], uuid: str, created: datetime,
     return mine
 
 
-def _render(row: Mapping[str, Any], base: str, messages: Sequence[Mapping[str, Any]]
-            ) -> dict[str, Any]:
+def _render(row: Mapping[str, Any], base: str, messages: Sequence[Mapping[str, Any]],
+            caller: Identity | None = None) -> dict[str, Any]:
     document = copy.deepcopy(dict(row["document"]))
     theirs = document["meta"].pop("site_messages", [])
     if row["phase"] == str(Phase.OFFERED) and row["expires"] is not None:
@@ -377,7 +395,8 @@ def _render(row: Mapping[str, Any], base: str, messages: Sequence[Mapping[str, A
         document, phase=row["phase"], url=f"{base}/sessions/{row['uuid']}",
         modified=row["modified"],
         messages=[*(documents.message_document(m) for m in messages), *theirs],
-        connectors=document.get("connectors"))
+        connectors=document.get("connectors"),
+        allowed=lambda values: permitted(row.get("owner"), caller, values))
 
 
 def _site_problem(site: str, problem: SiteError) -> Problem:

@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import platforms
+from ..auth import Authenticator
 from ..config import Config
 from ..federation import install as federation
 from ..platforms import Platform
@@ -32,7 +33,7 @@ from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
 from ..store import durability_warnings, migrate, open_engine
-from . import docs, render, routes, vosi
+from . import docs, identity, render, routes, vosi
 from .metrics import Metrics, MetricsMiddleware
 from .metrics import endpoint as metrics_endpoint
 from .negotiation import answer_format
@@ -105,12 +106,15 @@ def create_app(
         offer_count=config.offer_count,
         offer_lifetime=timedelta(seconds=config.offer_lifetime),
         default_duration=parse_duration(config.default_duration),
+        max_live_offers=config.auth.max_live_offers,
+        max_active_sessions=config.auth.max_active_sessions,
     )
     metrics = Metrics(engine, fleet)
     broker = Broker(engine, metrics.instrument(fleet), settings,
                     **({"clock": clock} if clock else {}))
     scheduler = Scheduler(broker, None, config.scheduler_interval, config.sweep_interval)
     closing: list[Callable[[], Awaitable[None]]] = []
+    auth = Authenticator(config.auth) if config.auth.enabled else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -129,6 +133,8 @@ def create_app(
                 await close()
             for member in fleet:
                 await member.platform.close()
+            if auth is not None:
+                await auth.close()
 
     route_list = [
         Route("/", docs.index, methods=["GET"]),
@@ -139,6 +145,8 @@ def create_app(
         Route("/availability", vosi.availability, methods=["GET"]),
         Route("/capabilities", vosi.capabilities, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/.well-known/oauth-protected-resource", identity.protected_resource,
+              methods=["GET"]),
         Route("/requests", routes.post_requests, methods=["POST"]),
         Route("/direct", routes.post_direct, methods=["POST"]),
         Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
@@ -155,7 +163,7 @@ def create_app(
         middleware=[Middleware(MetricsMiddleware, metrics=metrics, routes=route_list)],
     )
     app.state.context = routes.Context(broker, config.body_limit, config.public_url,
-                                       config.body_timeout)
+                                       config.body_timeout, auth)
     app.state.broker = broker
     app.state.scheduler = scheduler
     app.state.platform = fleet.default.platform

@@ -16,23 +16,27 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..auth import Authenticator
 from ..service import intake
 from ..service.broker import Broker
 from ..service.errors import Problem, not_found
 from ..service.messages import error
 from . import render
 from .body import read_body
+from .identity import identify, stamp
 from .negotiation import Answer, answer_format, body_format
 
 
 @dataclass(frozen=True)
 class Context:
-    """What the handlers share: the service, the body limit and the public base URL."""
+    """What the handlers share: the service, the body limit, the public base URL and the
+    deployment's authentication (``None``: none)."""
 
     broker: Broker
     body_limit: int
     public_url: str = ""
     body_timeout: float | None = None
+    auth: Authenticator | None = None
 
     def base(self, request: Request) -> str:
         """The base of absolute URLs in answers: configured, else the request's own."""
@@ -45,17 +49,22 @@ Handler = Callable[[Request, Context, Answer], Awaitable[Response]]
 
 
 def negotiated(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler: choose the answer type, and render any problem as an ErrorResponse."""
+    """Wrap a handler: choose the answer type, establish who asks (``request.state.identity``),
+    and render any problem as an ErrorResponse."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         context: Context = request.app.state.context
         chosen: Answer | None = None
+        identity = None
         try:
             chosen = answer_format(request.headers.get("accept"))
-            return await handler(request, context, chosen)
+            identity = await identify(request, context.auth)
+            request.state.identity = identity
+            response = await handler(request, context, chosen)
         except Problem as failure:
-            return render.problem(failure, chosen)
+            response = render.problem(failure, chosen)
+        return stamp(response, request, context.auth, identity, context.base(request))
 
     return endpoint
 
@@ -82,9 +91,10 @@ async def _request_body(request: Request, context: Context) -> intake.Received:
 @negotiated
 async def post_requests(request: Request, context: Context, chosen: Answer) -> Response:
     received = await _request_body(request, context)
-    offerset = await context.broker.request(received)
+    caller = request.state.identity
+    offerset = await context.broker.request(received, caller=caller)
     base = context.base(request)
-    document = await context.broker.offerset(offerset, base)
+    document = await context.broker.offerset(offerset, base, caller)
     return render.answer(
         document, chosen, render.OFFERSET, headers={"Location": f"{base}/offersets/{offerset}"}
     )
@@ -93,9 +103,10 @@ async def post_requests(request: Request, context: Context, chosen: Answer) -> R
 @negotiated
 async def post_direct(request: Request, context: Context, chosen: Answer) -> Response:
     received = await _request_body(request, context)
-    session = await context.broker.direct(received)
+    caller = request.state.identity
+    session = await context.broker.direct(received, caller)
     base = context.base(request)
-    document = await context.broker.session(session, base)
+    document = await context.broker.session(session, base, caller)
     return render.answer(
         document, chosen, render.SESSION, headers={"Location": f"{base}/sessions/{session}"}
     )
@@ -104,14 +115,15 @@ async def post_direct(request: Request, context: Context, chosen: Answer) -> Res
 @negotiated
 async def get_offerset(request: Request, context: Context, chosen: Answer) -> Response:
     uuid = _uuid(request, "offer set")
-    document = await context.broker.offerset(uuid, context.base(request))
+    document = await context.broker.offerset(uuid, context.base(request),
+                                             request.state.identity)
     return render.answer(document, chosen, render.OFFERSET)
 
 
 @negotiated
 async def get_session(request: Request, context: Context, chosen: Answer) -> Response:
     uuid = _uuid(request, "session")
-    document = await context.broker.session(uuid, context.base(request))
+    document = await context.broker.session(uuid, context.base(request), request.state.identity)
     return render.answer(document, chosen, render.SESSION)
 
 
@@ -121,8 +133,9 @@ async def post_session(request: Request, context: Context, chosen: Answer) -> Re
     media_type = body_format(request.headers.get("content-type"))
     body = await read_body(request, context.body_limit, context.body_timeout)
     update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
-    await context.broker.update(uuid, update, warnings)
-    document = await context.broker.session(uuid, context.base(request))
+    caller = request.state.identity
+    await context.broker.update(uuid, update, warnings, caller)
+    document = await context.broker.session(uuid, context.base(request), caller)
     return render.answer(document, chosen, render.SESSION)
 
 

@@ -24,6 +24,7 @@ from .fleet import Fleet, Member
 from .ledger_cache import LedgerCache
 from .messages import error
 from .offers import Offers
+from .ownership import Identity
 from .sessions import ENUM_UPDATE, Sessions
 
 __all__ = ["Broker", "Received", "Settings"]
@@ -80,13 +81,15 @@ class Broker:
     def on_cancel(self, callback: Callable[[str], Any]) -> None:
         self.sessions.on_cancel = callback
 
-    async def request(self, received: Received, count: int | None = None) -> str:
-        """Plan, hold and store offers for a request; the offer set's uuid."""
-        return await self.offers.request(received, count)
+    async def request(self, received: Received, count: int | None = None,
+                      caller: Identity | None = None) -> str:
+        """Plan, hold and store offers for a request, owned by ``caller``; the offer set's
+        uuid."""
+        return await self.offers.request(received, count, caller)
 
-    async def direct(self, received: Received) -> str:
+    async def direct(self, received: Received, caller: Identity | None = None) -> str:
         """Plan one offer and accept it at once; the session's uuid. 400 if impossible."""
-        offerset = await self.request(received, count=1)
+        offerset = await self.request(received, count=1, caller=caller)
         first = await self.offers.in_thread(self.offers.first_offer, offerset)
         if first is None:
             messages = await self.offers.in_thread(self.offers.messages, offerset)
@@ -94,5 +97,6 @@ class Broker:
                 [documents.message_document(m) for m in messages if m["level"] == "ERROR"]
                 or [error("The request cannot be run", path="")]
             )
-        await self.update(first, {"kind": ENUM_UPDATE, "path": "/phase", "value": "ACCEPTED"})
+        await self.update(first, {"kind": ENUM_UPDATE, "path": "/phase", "value": "ACCEPTED"},
+                          caller=caller)
         return first

@@ -36,6 +36,9 @@ class Settings:
     offer_lifetime: timedelta = timedelta(minutes=5)
     default_duration: timedelta = timedelta(hours=1)
     horizon: timedelta = timedelta(days=30)
+    #: Per identity (0: no limit): most live offers, most active sessions.
+    max_live_offers: int = 0
+    max_active_sessions: int = 0
 
 
 @dataclass(frozen=True)

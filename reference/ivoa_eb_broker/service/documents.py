@@ -9,7 +9,7 @@ and :func:`offerset`, so that a stored row never disagrees with the answer.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,12 +106,16 @@ def storage_max(item: Mapping[str, Any]) -> int | None:
     return high if isinstance(high, int) else None
 
 
-def options(phase: str) -> list[dict[str, Any]]:
-    """The options a client has in ``phase``: an enum option on ``phase`` (requirement 21)."""
-    values = client_options(Phase(phase))
+def options(phase: str, allowed: Callable[[list[str]], list[str]] | None = None
+            ) -> list[dict[str, Any]]:
+    """The options a client has in ``phase``: an enum option on ``phase`` (requirement 21),
+    with only the values ``allowed`` leaves for the reader (SEC-03)."""
+    values = [str(v) for v in client_options(Phase(phase))]
+    if allowed is not None:
+        values = allowed(values)
     if not values:
         return []
-    return [{"kind": ENUM_OPTION, "path": "/phase", "values": [str(v) for v in values]}]
+    return [{"kind": ENUM_OPTION, "path": "/phase", "values": values}]
 
 
 def session(
@@ -122,15 +126,17 @@ def session(
     modified: datetime,
     messages: Sequence[Mapping[str, Any]],
     connectors: Sequence[Mapping[str, Any]] | None = None,
+    allowed: Callable[[list[str]], list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The session as answered now: the stored document plus the live parts."""
+    """The session as answered now: the stored document plus the live parts; the options
+    only with the values ``allowed`` leaves for the reader."""
     document = copy.deepcopy(dict(stored))
     meta = document.setdefault("meta", {})
     meta["url"] = url
     meta["modified"] = format_instant(modified)
     if messages:
         meta["messages"] = [message_document(m) for m in messages]
-    choices = options(phase)
+    choices = options(phase, allowed)
     if choices:
         meta["options"] = choices
     else:

@@ -31,6 +31,14 @@ def not_found(messages: list[dict[str, Any]]) -> Problem:
     return Problem(404, "Not Found", messages)
 
 
+def forbidden(messages: list[dict[str, Any]]) -> Problem:
+    return Problem(403, "Forbidden", messages)
+
+
+def too_many(messages: list[dict[str, Any]]) -> Problem:
+    return Problem(429, "Too Many Requests", messages)
+
+
 def conflict(messages: list[dict[str, Any]]) -> Problem:
     return Problem(409, "Conflict", messages)
 

@@ -35,9 +35,10 @@ from ..store import repository as repo
 from ..store import transaction
 from . import documents
 from .context import Part, Received
-from .errors import bad_request
+from .errors import bad_request, too_many
 from .fleet import Member, route
 from .messages import error, info, item
+from .ownership import Identity, owner_name
 from .quotes import priced, quote
 from .requirements import read
 from .rows import FOREVER, booking_of_row, reason_path, stored, timings
@@ -48,10 +49,12 @@ log = structlog.get_logger("ivoa_eb_broker.service")
 class Offers(Part):
     """POST /requests (and the planning half of POST /direct)."""
 
-    async def request(self, received: Received, count: int | None = None) -> str:
+    async def request(self, received: Received, count: int | None = None,
+                      caller: Identity | None = None) -> str:
         """Plan offers for a request, hold them, store everything; the offer set's uuid.
 
-        ``count`` bounds the number of offers (default: the configured offer count). The
+        ``count`` bounds the number of offers (default: the configured offer count), and so
+        does what remains of the caller's live-offer limit (429 when nothing does). The
         request is offered by every platform that supports all its kinds and whose ``check``
         finds nothing against it; their offers are merged.
         """
@@ -73,7 +76,8 @@ class Offers(Part):
                 refusals = []
         async with self._ledger_lock:
             return await self.in_thread(
-                self._plan_and_hold, received, reading.plan, refusals, count, eligible
+                self._plan_and_hold, received, reading.plan, refusals, count, eligible,
+                owner_name(caller),
             )
 
     def _reason(self, member: Member, path: str, text: str) -> dict[str, Any]:
@@ -112,25 +116,41 @@ class Offers(Part):
 
     def _plan_and_hold(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
-        count: int | None, eligible: Sequence[Member],
+        count: int | None, eligible: Sequence[Member], owner: str | None = None,
     ) -> str:
         with self._cache.lock:  # shared by every platform's cache
             try:
-                return self._plan_and_hold_locked(received, wanted, refusals, count, eligible)
+                return self._plan_and_hold_locked(received, wanted, refusals, count, eligible,
+                                                  owner)
             except BaseException:
                 for cache in self._caches.values():
                     cache.drop()  # they may hold offers that were rolled back
                 raise
 
+    def _room(self, connection: Connection, owner: str | None, now: datetime,
+              count: int | None) -> int | None:
+        """``count`` bounded by what remains of ``owner``'s live-offer limit; 429 if none."""
+        limit = self.settings.max_live_offers
+        if owner is None or not limit:
+            return count
+        live = repo.count_owned(connection, owner, [str(Phase.OFFERED)], live_at=now)
+        if live >= limit:
+            raise too_many([error(
+                "{owner} holds {live} live offers, the most this broker allows one identity; "
+                "accept or reject some, or let them expire, then ask again", path="",
+                owner=owner, live=live)])
+        return min(count or self.settings.offer_count, limit - live)
+
     def _plan_and_hold_locked(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
-        count: int | None, eligible: Sequence[Member],
+        count: int | None, eligible: Sequence[Member], owner: str | None = None,
     ) -> str:
         now = self.clock()
         offerset = str(uuids.uuid4())
         ledgers: dict[str, tuple[Ledger, int]] = {}
         several = len(self.fleet) > 1
         with transaction(self.engine, exclusive=True) as connection:
+            count = self._room(connection, owner, now, count)
             messages = list(received.warnings)
             offers: list[tuple[Member, OfferPlan]] = []
             if refusals:
@@ -181,6 +201,7 @@ class Offers(Part):
                 request_body=received.body,
                 request=received.document,
                 document={"meta": {"uuid": offerset}, "result": answer},
+                owner=owner,
             )
             for message in messages:
                 repo.add_message(connection, offerset, stored(message))
@@ -203,6 +224,7 @@ class Offers(Part):
                     modified=now,
                     document=document,
                     platform=member.name,
+                    owner=owner,
                 )
                 # The ledger check again, inside the lock: a plan never overbooks. The booking
                 # holds the platform from the start of preparing to the end of releasing.

@@ -13,6 +13,7 @@ from ..platforms import Platform
 from . import documents
 from .errors import Problem, conflict, not_found, unprocessable
 from .messages import error
+from .ownership import Identity, permitted
 
 FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -89,8 +90,11 @@ def iso(value: datetime | None) -> str:
 
 
 def session_document(
-    row: Mapping[str, Any], base: str, messages: Sequence[Mapping[str, Any]]
+    row: Mapping[str, Any], base: str, messages: Sequence[Mapping[str, Any]],
+    caller: Identity | None = None,
 ) -> dict[str, Any]:
+    """The session as ``caller`` sees it: the options it may use, and no others (SEC-03)."""
+    owner = row.get("owner")
     return documents.session(
         row["document"],
         phase=row["phase"],
@@ -98,6 +102,7 @@ def session_document(
         modified=row["modified"],
         messages=messages,
         connectors=row["document"].get("connectors"),
+        allowed=lambda values: permitted(owner, caller, values),
     )
 
 

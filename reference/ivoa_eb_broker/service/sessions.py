@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import Connection
 
 from ..core import (
+    ACTIVE_PHASES,
     Event,
     Phase,
     UpdateNotAllowed,
@@ -30,8 +31,9 @@ from ..store import repository as repo
 from ..store import transaction
 from . import documents
 from .context import Bumped, Part, PlatformChange
-from .errors import conflict, unprocessable
+from .errors import conflict, forbidden, too_many, unprocessable
 from .messages import error, info
+from .ownership import Identity, permitted, visible
 from .rows import available, iso, refused, session_document, stored, unknown
 
 log = structlog.get_logger("ivoa_eb_broker.service")
@@ -49,35 +51,39 @@ class Sessions(Part):
         #: Called with a session uuid after a client cancelled it (the phase is CANCELLED).
         self.on_cancel: Callable[[str], Any] = lambda _uuid: None
 
-    async def offerset(self, uuid: str, base: str) -> dict[str, Any]:
-        """The offer set as it is now, its offers with their current phases."""
+    async def offerset(self, uuid: str, base: str, caller: Identity | None = None
+                       ) -> dict[str, Any]:
+        """The offer set as it is now, its offers with their current phases; as if unknown
+        to a caller who may not see it."""
         await self._expire_due(offerset=uuid)
-        return await self.in_thread(self._read_offerset, uuid, base)
+        return await self.in_thread(self._read_offerset, uuid, base, caller)
 
-    def _read_offerset(self, uuid: str, base: str) -> dict[str, Any]:
+    def _read_offerset(self, uuid: str, base: str, caller: Identity | None) -> dict[str, Any]:
         with transaction(self.engine) as connection:
             row = repo.get_offerset(connection, uuid)
-            if row is None:
+            if row is None or not visible(row["owner"], caller):
                 raise unknown("offer set", uuid)
             sessions = repo.sessions_of(connection, uuid)
             messages = repo.messages_of(connection, [uuid, *(s["uuid"] for s in sessions)])
-        offers = [session_document(s, base, messages[s["uuid"]]) for s in sessions]
+        offers = [session_document(s, base, messages[s["uuid"]], caller) for s in sessions]
         return documents.offerset(
             row["document"], url=f"{base}/offersets/{uuid}", offers=offers, messages=messages[uuid]
         )
 
-    async def session(self, uuid: str, base: str) -> dict[str, Any]:
-        """The session as it is now (an offer past its ``expires`` is EXPIRED first)."""
+    async def session(self, uuid: str, base: str, caller: Identity | None = None
+                      ) -> dict[str, Any]:
+        """The session as it is now (an offer past its ``expires`` is EXPIRED first); as if
+        unknown to a caller who may not see it."""
         await self._expire_due(session=uuid)
-        return await self.in_thread(self._read_session, uuid, base)
+        return await self.in_thread(self._read_session, uuid, base, caller)
 
-    def _read_session(self, uuid: str, base: str) -> dict[str, Any]:
+    def _read_session(self, uuid: str, base: str, caller: Identity | None) -> dict[str, Any]:
         with transaction(self.engine) as connection:
             row = repo.get_session(connection, uuid)
-            if row is None:
+            if row is None or not visible(row["owner"], caller):
                 raise unknown("session", uuid)
             messages = repo.messages_of(connection, [uuid])[uuid]
-        return session_document(row, base, messages)
+        return session_document(row, base, messages, caller)
 
     async def _expire_due(self, *, session: str | None = None, offerset: str | None = None) -> None:
         await self.in_thread(self._expire, session, offerset)
@@ -129,10 +135,12 @@ class Sessions(Part):
         return await self.in_thread(self._expire, None, None)
 
     async def update(
-        self, uuid: str, update: Mapping[str, Any], warnings: Sequence[dict[str, Any]] = ()
+        self, uuid: str, update: Mapping[str, Any], warnings: Sequence[dict[str, Any]] = (),
+        caller: Identity | None = None,
     ) -> None:
         """Apply a client update (already schema-valid and unwrapped) to a session; the
-        ``warnings`` of reading it (aliases, a wrapped update) are kept with the session."""
+        ``warnings`` of reading it (aliases, a wrapped update) are kept with the session.
+        ``caller`` must own the session (or be an operator cancelling it)."""
         path = update.get("path")
         if path not in PHASE_PATHS:
             raise unprocessable(
@@ -159,7 +167,7 @@ class Sessions(Part):
             )
         requested = str(update.get("value"))
         async with self._ledger_lock:
-            target = await self.in_thread(self._apply, uuid, requested, list(warnings))
+            target = await self.in_thread(self._apply, uuid, requested, list(warnings), caller)
         if target is Phase.ACCEPTED:
             await self._hold(uuid)
             self.on_accept(uuid)
@@ -211,7 +219,8 @@ class Sessions(Part):
             duration_s=duration.total_seconds(),
         )
 
-    def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]]) -> Phase:
+    def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]],
+               caller: Identity | None = None) -> Phase:
         for _attempt in range(5):
             # Expiry first, in its own transaction: an offer past its expires is EXPIRED
             # (and stays so) even though the update that found it is refused.
@@ -220,15 +229,21 @@ class Sessions(Part):
             changes: list[PlatformChange] = []
             with transaction(self.engine, exclusive=True) as connection:
                 row = repo.get_session(connection, uuid)
-                if row is None:
+                if row is None or not visible(row["owner"], caller):
                     raise unknown("session", uuid)
                 current = Phase(row["phase"])
                 if expiry_due(current, row["expires"], now):
                     continue
+                if not permitted(row["owner"], caller, [requested]):
+                    raise forbidden([error(
+                        "Only the owner of this session may set its phase to {value}",
+                        path="/value", value=requested[:40])])
                 try:
                     target = client_update(current, requested)
                 except UpdateNotAllowed as refusal:
                     raise refused(refusal, row) from None
+                if target is Phase.ACCEPTED:
+                    self._check_active_limit(connection, row["owner"])
                 if not repo.update_session(
                     connection, uuid, row["version"], phase=str(target), modified=now
                 ):
@@ -252,6 +267,18 @@ class Sessions(Part):
             return target
         raise conflict([error("The session changed while the update was applied: retry",
                               path="")])
+
+    def _check_active_limit(self, connection: Connection, owner: str | None) -> None:
+        """429 when ``owner`` already has the most active sessions the deployment allows."""
+        limit = self.settings.max_active_sessions
+        if owner is None or not limit:
+            return
+        active = repo.count_owned(connection, owner, [str(p) for p in ACTIVE_PHASES])
+        if active >= limit:
+            raise too_many([error(
+                "{owner} has {active} active sessions, the most this broker allows one "
+                "identity; accept again when one has ended", path="/value", owner=owner,
+                active=active)])
 
     def _accept(
         self, connection: Connection, row: Mapping[str, Any], now: datetime

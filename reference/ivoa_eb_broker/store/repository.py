@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
 
 from .schema import bookings, ledger_locks, messages, offersets, sessions
 
@@ -44,6 +44,17 @@ def sessions_of(connection: Connection, offerset: str) -> Sequence[RowMapping]:
 def sessions_in(connection: Connection, phases: Iterable[str]) -> Sequence[RowMapping]:
     query = select(sessions).where(sessions.c.phase.in_(list(phases))).order_by(sessions.c.created)
     return connection.execute(query).mappings().all()
+
+
+def count_owned(connection: Connection, owner: str, phases: Iterable[str],
+                live_at: datetime | None = None) -> int:
+    """How many sessions of ``owner`` are in ``phases`` (and, with ``live_at``, have not
+    expired by then)."""
+    query = select(func.count()).select_from(sessions).where(
+        sessions.c.owner == owner, sessions.c.phase.in_(list(phases)))
+    if live_at is not None:
+        query = query.where(sessions.c.expires > live_at)
+    return connection.execute(query).scalar_one()
 
 
 def stale_offers(connection: Connection, now: datetime) -> Sequence[str]:

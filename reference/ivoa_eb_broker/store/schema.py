@@ -60,6 +60,8 @@ offersets = Table(
     Column("request", JSON, nullable=False),
     # The offer set's own document (without offers: those are the session rows).
     Column("document", JSON, nullable=False),
+    # The identity that asked; NULL: an anonymous caller.
+    Column("owner", String(255), nullable=True),
 )
 
 sessions = Table(
@@ -78,8 +80,11 @@ sessions = Table(
     Column("document", JSON, nullable=False),
     # The platform (config name) that offered and runs the session; NULL: the first one.
     Column("platform", String(64), nullable=True),
+    # The identity that asked for the offer set; NULL: an anonymous caller.
+    Column("owner", String(255), nullable=True),
 )
 Index("ix_sessions_offerset", sessions.c.offerset)
+Index("ix_sessions_owner_phase", sessions.c.owner, sessions.c.phase)
 Index("ix_sessions_phase", sessions.c.phase)
 
 bookings = Table(
@@ -133,6 +138,8 @@ head_offersets = Table(
     Column("created", UTCDateTime(), nullable=False),
     Column("result", String(8), nullable=False),
     Column("request", JSON, nullable=False),
+    # The identity that asked; NULL: an anonymous caller.
+    Column("owner", String(255), nullable=True),
 )
 
 # The head's offers and sessions: each stands for one session at a site (``target``: the
@@ -152,5 +159,7 @@ head_sessions = Table(
     Column("modified", UTCDateTime(), nullable=False),
     # The site's document as last read (its meta replaced by the head's).
     Column("document", JSON, nullable=False),
+    # The identity that asked for the offer set; NULL: an anonymous caller.
+    Column("owner", String(255), nullable=True),
 )
 Index("ix_head_sessions_offerset", head_sessions.c.offerset)
