@@ -666,7 +666,8 @@ PROBLEM = {
         ),
         ({"status": 400, "title": "Invalid", "messages": [_without(PROBLEM, "/template")]}, False),
         ({"status": 400, "messages": [PROBLEM]}, False),
-        ({"status": 400, "title": "Invalid", "messages": [PROBLEM], "detail": "x"}, False),
+        # Must-ignore (EXT-01): an unknown member of a known document is not an error.
+        ({"status": 400, "title": "Invalid", "messages": [PROBLEM], "detail": "x"}, True),
     ],
     ids=[
         "ok",
