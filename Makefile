@@ -13,10 +13,10 @@ STAMP  := $(VENV)/.installed
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml spec/pyproject.toml reference/pyproject.toml conformance/pyproject.toml \
-          client/pyproject.toml
+          client/pyproject.toml cli/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ./spec -e './reference[docker,postgresql]' -e ./conformance -e ./client
+	$(BIN)/python -m pip install --quiet -e ./spec -e './reference[docker,postgresql]' -e ./conformance -e ./client -e ./cli
 	$(BIN)/python -m pip install --quiet --group dev
 	touch $(STAMP)
 
@@ -40,7 +40,7 @@ wd: venv
 	$(BIN)/python scripts/wd/build.py --pdf
 
 lint: venv
-	$(BIN)/ruff check spec reference conformance client tests docs/hooks scripts benchmarks
+	$(BIN)/ruff check spec reference conformance client cli tests docs/hooks scripts benchmarks
 	$(BIN)/lint-imports
 
 clean:

@@ -12,6 +12,7 @@ import httpx
 from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse
 
 from . import wire
+from .credentials import Token, auth_of
 from .views import OfferSetView, SessionView, wanted
 
 
@@ -79,7 +80,7 @@ class AsyncClient:
     """The ``async`` form of :class:`ivoa_eb_client.Client`, same arguments."""
 
     def __init__(self, url: str, media_type: str = "application/yaml", auth: Any = None,
-                 timeout: float = 30, *, token: str | None = None,
+                 timeout: float = 30, *, token: Token | None = None,
                  headers: Mapping[str, str] | None = None,
                  issue_warnings: bool = True,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
@@ -88,9 +89,7 @@ class AsyncClient:
         #: False: WARN messages are only kept on the objects (``.warnings``), not issued.
         self.issue_warnings = issue_warnings
         extra = dict(headers or {})
-        if token:
-            extra["Authorization"] = f"Bearer {token}"
-        self._http = httpx.AsyncClient(auth=auth, timeout=timeout, headers=extra,
+        self._http = httpx.AsyncClient(auth=auth_of(auth, token), timeout=timeout, headers=extra,
                                        transport=transport)
 
     async def __aenter__(self) -> AsyncClient:

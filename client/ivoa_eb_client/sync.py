@@ -11,6 +11,7 @@ import httpx
 from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse
 
 from . import wire
+from .credentials import Token, auth_of
 from .views import OfferSetView, SessionView, wanted
 
 
@@ -84,11 +85,12 @@ class Client:
     """A broker at ``url``, spoken to in ``media_type`` (YAML, JSON or XML).
 
     ``auth`` is anything httpx takes (``("user", "password")`` for basic); ``token`` sends
-    ``Authorization: Bearer <token>``; ``headers`` go with every call.
+    ``Authorization: Bearer <token>``, and may be a callable that returns a fresh token (asked
+    before every request and again after a 401); ``headers`` go with every call.
     """
 
     def __init__(self, url: str, media_type: str = "application/yaml", auth: Any = None,
-                 timeout: float = 30, *, token: str | None = None,
+                 timeout: float = 30, *, token: Token | None = None,
                  headers: Mapping[str, str] | None = None,
                  issue_warnings: bool = True,
                  transport: httpx.BaseTransport | None = None) -> None:
@@ -97,9 +99,7 @@ class Client:
         #: False: WARN messages are only kept on the objects (``.warnings``), not issued.
         self.issue_warnings = issue_warnings
         extra = dict(headers or {})
-        if token:
-            extra["Authorization"] = f"Bearer {token}"
-        self._http = httpx.Client(auth=auth, timeout=timeout, headers=extra,
+        self._http = httpx.Client(auth=auth_of(auth, token), timeout=timeout, headers=extra,
                                   transport=transport)
 
     def __enter__(self) -> Client:
