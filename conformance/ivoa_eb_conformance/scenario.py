@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import yaml
 from ivoa_eb_spec import iso8601
@@ -50,6 +51,7 @@ EXPECTATIONS = (
     "same_uuid",
     "schema",
     "not_status",
+    "location",
 )
 
 
@@ -583,6 +585,16 @@ class Interpreter:
         got = probe.get(self._doc(answer), "meta", "uuid")
         if got != expected:
             raise StepFailed(f"expected the session {expected}, got {got!r}")
+
+    def _expect_location(self, answer: Answer, wanted: bool) -> None:
+        if not wanted:
+            return
+        url = probe.get(self._doc(answer), "meta", "url")
+        found = answer.headers.get("location")
+        if not found:
+            raise StepFailed("the answer has no Location header")
+        if isinstance(url, str) and urljoin(str(answer.response.url), found) != url:
+            raise StepFailed(f"Location {found} is not the document's meta.url {url}")
 
     def _expect_schema(self, answer: Answer, which: str) -> None:
         problems = spec.schema_errors(self._doc(answer), which)

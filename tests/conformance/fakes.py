@@ -35,14 +35,19 @@ class FakeBroker:
         return httpx.MockTransport(self.handle)
 
     def _answer(self, status: int, doc: Any, request: httpx.Request) -> httpx.Response:
+        headers = {}
+        url = doc.get("meta", {}).get("url") if isinstance(doc, dict) else None
+        if request.method == "POST" and request.url.path.endswith("/requests") and url:
+            headers["Location"] = url  # SVC-01: the offer set's URL on 200
         if (
             "yaml" in request.headers.get("accept", "application/yaml")
             or "accept" not in request.headers
         ):
             return httpx.Response(
-                status, text=yaml.safe_dump(doc), headers={"Content-Type": "application/yaml"}
+                status, text=yaml.safe_dump(doc),
+                headers={"Content-Type": "application/yaml", **headers}
             )
-        return httpx.Response(status, json=doc)
+        return httpx.Response(status, json=doc, headers=headers)
 
     def _error(self, status: int, request: httpx.Request, path: str = "") -> httpx.Response:
         if self.plain_errors:

@@ -29,7 +29,7 @@ REJECT = [
     {
         "do": "get-session",
         "offer": 0,
-        "expect": {"options": ["ACCEPTED", "REJECTED"], "options_path": "phase"},
+        "expect": {"options": ["ACCEPTED", "REJECTED"], "options_path": "/phase"},
         "verifies": ["LIFE-13"],
     },
     {

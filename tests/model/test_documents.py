@@ -326,7 +326,7 @@ def test_missing_required_fields_are_named() -> None:
         {"executable": JUPYTER, "schedule": {"requested": {"duration": "P1M"}}},
         {"executable": JUPYTER, "schedule": {"requested": {"start": "PT1H/2026-12-01T00:00:00Z"}}},
         {"executable": {**JUPYTER, "meta": {"uuid": "not-a-uuid"}}},
-        {"executable": {**JUPYTER, "meta": {"created": "2026-02-30T00:00:00Z"}}},
+        {"executable": {**JUPYTER, "meta": {"created": "2026-02-28T00:00Z"}}},
         {
             "executable": {
                 **JUPYTER,
@@ -354,13 +354,18 @@ def test_missing_required_fields_are_named() -> None:
         "duration-in-months",
         "duration-then-end",
         "bad-uuid",
-        "no-such-date",
+        "instant-without-seconds",
         "empty-option-path",
         "alias-kind",
     ],
 )
 def test_model_refuses_what_the_schema_refuses(document: dict[str, Any]) -> None:
     assert not validator("execution-request.yaml").is_valid(document)
+    assert _problems(document)
+
+
+def test_the_model_refuses_a_date_the_coarse_pattern_lets_through() -> None:
+    document = {"executable": {**JUPYTER, "meta": {"created": "2026-02-30T00:00:00Z"}}}
     assert _problems(document)
 
 

@@ -8,6 +8,7 @@ export const EXPECTATIONS = [
   "status", "media_type", "result", "offers_min", "offers_max", "messages_min",
   "message_contains", "phase", "offers_phase", "options", "options_path", "error_path",
   "uuids_differ_from", "siblings_phase", "then_phase", "same_uuid", "schema", "not_status",
+  "location",
 ];
 const MEDIA = { json: "application/json", yaml: "application/yaml", xml: "application/xml" };
 const SCHEMAS = {
@@ -525,6 +526,16 @@ export class Interpreter {
     const expected = get(this.target, "meta", "uuid");
     const got = get(documentOf(answer), "meta", "uuid");
     if (got !== expected) throw new StepFailed(`expected the session ${expected}, got ${JSON.stringify(got)}`);
+  }
+
+  expect_location(answer, wanted) {
+    if (!wanted) return;
+    const url = get(documentOf(answer), "meta", "url");
+    const found = answer.headers.get("location");
+    if (!found) throw new StepFailed("the answer has no Location header");
+    if (typeof url === "string" && new URL(found, answer.url).href !== new URL(url).href) {
+      throw new StepFailed(`Location ${found} is not the document's meta.url ${url}`);
+    }
   }
 
   expect_schema(answer, which) {

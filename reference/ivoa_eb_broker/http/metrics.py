@@ -15,6 +15,7 @@ Each app has its own registry, so that apps in one process (tests) do not share 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -37,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.lifecycle import Phase
 from ..platforms.instrumented import Instrumented
-from ..service.fleet import Fleet, Member
+from ..service.fleet import Fleet
 from ..store.schema import bookings, sessions
 
 #: Phases of a session that was accepted at some time (the rest were never, or not yet).
@@ -118,8 +119,8 @@ class Metrics:
 
     def instrument(self, fleet: Fleet) -> Fleet:
         """The same platforms, each wrapped so that its calls are counted and timed."""
-        return Fleet([Member(m.name, Instrumented(m.platform, m.name, self.observe), m.kinds)
-                      for m in fleet])
+        return Fleet([dataclasses.replace(
+            m, platform=Instrumented(m.platform, m.name, self.observe)) for m in fleet])
 
     def observe(self, platform: str, call: str, seconds: float, ok: bool) -> None:
         self.platform_calls.labels(platform, call).inc()

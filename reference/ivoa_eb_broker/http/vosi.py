@@ -16,12 +16,12 @@ async def availability(request: Request) -> Response:
     """200 with ``available`` false (and a note naming the engine) when a platform is down:
     the resource itself is up; what it reports is the service's state."""
     state = request.app.state
-    results = await vosi.check_health(state.context.broker.fleet)
+    results = await vosi.check_health(state.broker.fleet)
     return Response(vosi.availability(results, state.up_since), media_type=MEDIA_TYPE)
 
 
 async def capabilities(request: Request) -> Response:
     state = request.app.state
     context = state.context
-    body = vosi.capabilities(context.broker.fleet, context.base(request), state.registry)
+    body = vosi.capabilities(state.broker.fleet, context.base(request), state.registry)
     return Response(body, media_type=MEDIA_TYPE)

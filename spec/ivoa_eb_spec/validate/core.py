@@ -18,6 +18,7 @@ from ivoa_eb_spec.codecs.json_codec import load_json
 from ivoa_eb_spec.codecs.yaml_codec import load_yaml
 from ivoa_eb_spec.xmlschema_gen import NS, ROOTS, xml_schema
 
+from ..unknown import ignored_properties
 from .codes import Level
 from .documents import DocumentType, Syntax, document_type, syntax_of
 from .findings import Finding
@@ -157,4 +158,9 @@ def _document_findings(document: dict[str, Any], kind_of: DocumentType) -> list[
                 findings.extend(references(offer, ("offers", index)))
     if kind_of in (DocumentType.REQUEST, DocumentType.OFFER_SET, DocumentType.SESSION):
         findings.extend(unknown_kinds(document))
+    for ignored in ignored_properties(document, kind_of.root):
+        hint = f"; did you mean {ignored.suggestion!r}?" if ignored.suggestion else ""
+        findings.append(Finding("W-SCHEMA-IGNORED", ignored.pointer,
+                                f"{ignored.name!r} is not a property here: a broker ignores "
+                                f"it{hint}"))
     return findings

@@ -135,8 +135,8 @@ def pointer_of(path: Any) -> str:
 _CODES = {
     "type": "E-SCHEMA-TYPE",
     "required": "E-SCHEMA-REQUIRED",
-    "additionalProperties": "E-SCHEMA-UNKNOWN",
-    "unevaluatedProperties": "E-SCHEMA-UNKNOWN",
+    "additionalProperties": "W-SCHEMA-IGNORED",
+    "unevaluatedProperties": "W-SCHEMA-IGNORED",
     "enum": "E-SCHEMA-ENUM",
     "const": "E-SCHEMA-ENUM",
     "pattern": "E-SCHEMA-PATTERN",
@@ -172,7 +172,7 @@ def _finding(problem: ValidationError) -> Iterator[Finding]:
         allowed = set(problem.schema.get("properties", {}))
         for extra in (key for key in problem.instance if key not in allowed):
             yield Finding(
-                "E-SCHEMA-UNKNOWN",
+                "W-SCHEMA-IGNORED",
                 pointer_of((*path, extra)),
                 f"the property {extra!r} is not allowed here",
             )
