@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema, from_schema
+from ivoa_eb_spec import load_yaml
 from ivoa_eb_spec import model as m
 from ivoa_eb_spec.codecs import MediaType, decode, encode
 from ivoa_eb_spec.registry import SCHEMA_BASE, registry, validator
@@ -266,12 +267,32 @@ def _xml_safe(schema: Any) -> Any:
     return node
 
 
-# hypothesis-jsonschema knows no "uuid" format, and its "date-time" draws year 0000, which
-# RFC 3339 allows but the instant grammar's calendar (and Python's) does not.
-_INSTANTS = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31),
+# hypothesis-jsonschema knows no "uuid" format. The time patterns of time.yaml are coarse
+# filters (a 30 February or a year 0000 matches them; the code refuses both, as the schema's
+# description says), so strings drawn from them are replaced by real instants and intervals.
+_INSTANTS = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9000, 12, 31),
                          timezones=st.just(UTC)).map(
-    lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S") + "Z")
-_FORMATS = {"uuid": st.uuids().map(str), "date-time": _INSTANTS}
+    lambda moment: moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z")
+_INTERVALS = st.one_of(
+    _INSTANTS,
+    st.tuples(_INSTANTS, st.integers(1, 72)).map(lambda pair: f"{pair[0]}/PT{pair[1]}H"),
+)
+_FORMATS = {"uuid": st.uuids().map(str), "eb-instant": _INSTANTS, "eb-interval": _INTERVALS,
+            "date-time": _INSTANTS}
+_TIME = load_yaml("schema/time.yaml")["$defs"]
+_AS_FORMAT = {_TIME["Instant"]["pattern"]: "eb-instant",
+              _TIME["Interval"]["pattern"]: "eb-interval"}
+
+
+def real_times(schema: Any) -> Any:
+    """The schema with the coarse instant and interval patterns drawn as real values."""
+    if isinstance(schema, list):
+        return [real_times(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if isinstance(schema.get("pattern"), str) and schema["pattern"] in _AS_FORMAT:
+        return {"type": "string", "format": _AS_FORMAT[schema["pattern"]]}
+    return {key: real_times(value) for key, value in schema.items()}
 
 
 def closed(schema: Any) -> Any:
@@ -295,7 +316,7 @@ def closed(schema: Any) -> Any:
 
 def documents(name: str, *, xml: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """Documents the JSON Schema of a message accepts; with ``xml``, those with an XML form."""
-    schema = closed(inlined(MESSAGES[name][0]))
+    schema = real_times(closed(inlined(MESSAGES[name][0])))
     if not xml:
         return from_schema(schema, custom_formats=_FORMATS)
     # The filter is a safety net: the narrowed schema should only produce XML-legal text.
