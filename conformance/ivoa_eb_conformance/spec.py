@@ -22,6 +22,7 @@ SCHEMAS = {
     "error": "error-response.yaml",
     "request": "execution-request.yaml",
     "update": "update.yaml",
+    "session-list": "session-list.yaml",
 }
 
 _HERE = Path(__file__).parent

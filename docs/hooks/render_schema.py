@@ -17,6 +17,7 @@ ORDER = (
     "update.yaml",
     "option.yaml",
     "error-response.yaml",
+    "session-list.yaml",
     "executable.yaml",
     "compute.yaml",
     "volume.yaml",

@@ -45,6 +45,7 @@ ROOTS: dict[str, str] = {
     "execution": "session.yaml",
     "update": "update.yaml",
     "error": "error-response.yaml",
+    "session-list": "session-list.yaml",
 }
 """XML root element name -> JSON Schema file (ARCHITECTURE.md, "XML mapping" rule 1)."""
 

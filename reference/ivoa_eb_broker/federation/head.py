@@ -29,7 +29,7 @@ from ivoa_eb_spec.iso8601 import format_instant, parse_instant
 
 from ..core import Phase, UpdateNotAllowed, client_update, is_terminal
 from ..core.quotes import Unmet, unmet
-from ..service import documents
+from ..service import documents, listing, waiting
 from ..service.broker import Broker
 from ..service.context import Received, Settings, now
 from ..service.errors import Problem, bad_request, forbidden, unprocessable
@@ -38,6 +38,7 @@ from ..service.ownership import Identity, owner_name, permitted, visible
 from ..service.requirements import read
 from ..service.rows import refused, stored, unknown
 from ..service.sessions import ENUM_UPDATE, PHASE_PATHS
+from ..store.schema import head_sessions
 from . import ranking, rows, via
 from .sites import Site, SiteAnswer, SiteError
 
@@ -227,6 +228,23 @@ class Head:
         row = await self._refresh(row)
         said = await self._thread(rows.messages, self.engine, [uuid])
         return _render(row, base, said[uuid], caller)
+
+    async def waited(self, uuid: str, base: str, caller: Identity | None,
+                     wait: waiting.WaitQuery) -> dict[str, Any]:
+        """The blocking read (UWS-06): a session of the head is read again (refreshed from
+        its site) every :data:`~ivoa_eb_broker.service.waiting.POLL` seconds."""
+        if await self._thread(rows.session, self.engine, uuid) is None:
+            return await self.broker.waited(uuid, base, caller, wait)
+        return await waiting.wait_for_change(lambda: self.session(uuid, base, caller), wait,
+                                             asyncio.sleep)
+
+    async def sessions_page(self, query: listing.SessionQuery, base: str,
+                            caller: Identity | None) -> dict[str, Any]:
+        """One page of the sessions this head issued to ``caller`` (UWS-01..UWS-04), each
+        in the phase the head last saw; reading a session refreshes it from its site."""
+        return await self._thread(
+            listing.page, self.engine, head_sessions, query, base, caller,
+            lambda row, said: _render(row, base, said, caller))
 
     async def _refresh(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """The row after reading the session at its site (refresh on read)."""

@@ -33,7 +33,7 @@ from ..service.fleet import Fleet, Member
 from ..service.messages import error
 from ..service.scheduler import Scheduler
 from ..store import durability_warnings, migrate, open_engine
-from . import docs, identity, render, routes, vosi
+from . import docs, identity, render, routes, uws, vosi
 from .metrics import Metrics, MetricsMiddleware
 from .metrics import endpoint as metrics_endpoint
 from .negotiation import answer_format
@@ -150,6 +150,7 @@ def create_app(
         Route("/requests", routes.post_requests, methods=["POST"]),
         Route("/direct", routes.post_direct, methods=["POST"]),
         Route("/offersets/{uuid}", routes.get_offerset, methods=["GET"]),
+        Route("/sessions", uws.list_sessions, methods=["GET"]),
         Route("/sessions/{uuid}", routes.get_session, methods=["GET"]),
         Route("/sessions/{uuid}", routes.post_session, methods=["POST"]),
     ]

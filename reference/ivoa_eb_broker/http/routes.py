@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..auth import Authenticator
-from ..service import intake
+from ..service import intake, waiting
 from ..service.broker import Broker
 from ..service.errors import Problem, not_found
 from ..service.messages import error
@@ -123,8 +123,14 @@ async def get_offerset(request: Request, context: Context, chosen: Answer) -> Re
 @negotiated
 async def get_session(request: Request, context: Context, chosen: Answer) -> Response:
     uuid = _uuid(request, "session")
-    document = await context.broker.session(uuid, context.base(request), request.state.identity)
-    return render.answer(document, chosen, render.SESSION)
+    base, caller = context.base(request), request.state.identity
+    wait = waiting.parse_wait(request.query_params.multi_items())  # UWS-06, with ?wait=
+    if wait is None:
+        document = await context.broker.session(uuid, base, caller)
+        return render.answer(document, chosen, render.SESSION)
+    document = await context.broker.waited(uuid, base, caller, wait)
+    return render.answer(document, chosen, render.SESSION,
+                         headers={waiting.HEADER: str(wait.seconds)})
 
 
 @negotiated

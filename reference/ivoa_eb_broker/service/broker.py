@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..platforms import Platform
-from . import documents
+from ..store.schema import sessions as sessions_table
+from . import documents, listing, waiting
 from .context import Received, Settings, now
 from .errors import bad_request
 from .fleet import Fleet, Member
@@ -25,6 +26,7 @@ from .ledger_cache import LedgerCache
 from .messages import error
 from .offers import Offers
 from .ownership import Identity
+from .rows import session_document
 from .sessions import ENUM_UPDATE, Sessions
 
 __all__ = ["Broker", "Received", "Settings"]
@@ -55,15 +57,46 @@ class Broker:
         # Reading and changing sessions, and the scheduler's steps, are the sessions' own.
         self.offerset = self.sessions.offerset
         self.session = self.sessions.session
-        self.update = self.sessions.update
         self.sweep = self.sessions.sweep
-        self.advance = self.sessions.advance
+        #: Wakes blocking reads (UWS-06) when this process changes a session's phase.
+        self.watch = waiting.PhaseWatch()
+        self.advance = self._advance
         self.note = self.sessions.note
         self.active = self.sessions.active
         self.row = self.sessions.row
         self.booking = self.sessions.booking
         self.job = self.sessions.job
         self.member = self.sessions.member
+
+    def _advance(self, uuid: str, *args: Any, **kwargs: Any) -> Any:
+        """The scheduler's phase change (:meth:`Sessions.advance`), waking blocking reads."""
+        try:
+            return self.sessions.advance(uuid, *args, **kwargs)
+        finally:
+            self.watch.changed(uuid)
+
+    async def update(self, uuid: str, update: Any, warnings: Sequence[dict[str, Any]] = (),
+                     caller: Identity | None = None) -> None:
+        """A client's update (:meth:`Sessions.update`), waking blocking reads."""
+        try:
+            await self.sessions.update(uuid, update, warnings, caller)
+        finally:
+            self.watch.changed(uuid)
+
+    async def waited(self, uuid: str, base: str, caller: Identity | None,
+                     wait: waiting.WaitQuery) -> dict[str, Any]:
+        """The session once its phase changes, or after the bounded wait (UWS-06)."""
+        return await waiting.wait_for_change(
+            lambda: self.session(uuid, base, caller), wait,
+            lambda seconds: self.watch.pause(uuid, seconds))
+
+    async def sessions_page(self, query: listing.SessionQuery, base: str,
+                            caller: Identity | None) -> dict[str, Any]:
+        """One page of the caller's sessions (UWS-01..UWS-04), offers past expiry EXPIRED."""
+        await self.sweep()
+        return await self.sessions.in_thread(
+            listing.page, self.engine, sessions_table, query, base, caller,
+            lambda row, said: session_document(row, base, said, caller))
 
     @property
     def on_accept(self) -> Callable[[str], None]:

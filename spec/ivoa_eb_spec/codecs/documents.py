@@ -13,6 +13,7 @@ from ivoa_eb_spec.model import (
     ExecutionSession,
     OfferSetResponse,
     SessionBase,
+    SessionList,
     UnknownSession,
     UnknownUpdate,
     Update,
@@ -56,6 +57,7 @@ _ROOTS: tuple[tuple[Any, str], ...] = (
     (IntegerDeltaUpdate, "update"),
     (UnknownUpdate, "update"),
     (ErrorResponse, "error"),
+    (SessionList, "session-list"),
 )
 
 

@@ -54,6 +54,7 @@ from .messages import (
     OfferSetResult,
     RequestedSchedule,
     RequestedTime,
+    SessionList,
 )
 from .options import (
     EnumValueOption,
@@ -153,6 +154,7 @@ __all__ = [
     "Name",
     "ObsCoreRecord",
     "OfferSetResponse",
+    "SessionList",
     "OfferSetResult",
     "OpenModel",
     "Option",

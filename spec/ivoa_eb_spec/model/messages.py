@@ -23,6 +23,7 @@ __all__ = [
     "OfferSetResult",
     "RequestedSchedule",
     "RequestedTime",
+    "SessionList",
 ]
 
 # RFC 6901: a JSON Pointer is empty or a sequence of "/"-prefixed, ~-escaped tokens.
@@ -85,6 +86,15 @@ class OfferSetResponse(KnownModel):
         elif not self.meta.messages:
             raise ValueError("result NO needs at least one message saying why")
         return self
+
+
+class SessionList(KnownModel):
+    """One page of the caller's sessions (GET /sessions): oldest first, ``next`` the URL of
+    the following page (absent on the last)."""
+
+    url: NonEmpty
+    next: NonEmpty | None = None
+    sessions: list[ExecutionSession]
 
 
 class ErrorMessage(MessageItem):
