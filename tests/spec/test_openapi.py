@@ -28,9 +28,13 @@ OPERATIONS = {
         "OfferSetSelect",
         {"200", "401", "404", "406", "410"} | SERVER_ERRORS,
     ),
+    ("get", "/sessions"): (
+        "SessionList",
+        {"200", "400", "401", "406"} | SERVER_ERRORS,
+    ),
     ("get", "/sessions/{uuid}"): (
         "SessionSelect",
-        {"200", "401", "404", "406", "410"} | SERVER_ERRORS,
+        {"200", "400", "401", "404", "406", "410"} | SERVER_ERRORS,
     ),
     ("post", "/sessions/{uuid}"): (
         "SessionUpdate",
@@ -129,6 +133,7 @@ def test_component_schemas_reference_the_schema_files_without_copies() -> None:
         "ExecutionSession",
         "Update",
         "ErrorResponse",
+        "SessionList",
     }
     for name, schema in schemas.items():
         assert list(schema) == ["$ref"] and schema["$ref"].startswith("../schema/"), name

@@ -13,7 +13,7 @@ from ivoa_eb_spec.requirements import Requirement, load_requirements, requiremen
 REPO = Path(__file__).resolve().parents[2]
 BRIEF = REPO.parent / "shared" / "brief" / "requirements.md"
 ITEMS = range(1, 27)  # the 26 numbered behaviours of the seed list
-ID = re.compile(r"^(SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC|DOC|VOSI|EXT)-[0-9]{2}$")
+ID = re.compile(r"^(SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC|DOC|VOSI|EXT|UWS)-[0-9]{2}$")
 
 
 @pytest.fixture(scope="module")

@@ -241,6 +241,7 @@ SCHEMA_OF = {
     "execution": "session.yaml",
     "update": "update.yaml",
     "error": "error-response.yaml",
+    "session-list": "session-list.yaml",
 }
 assert set(SCHEMA_OF) == set(ROOTS)
 

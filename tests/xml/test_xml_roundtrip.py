@@ -25,6 +25,7 @@ SCHEMAS = {
     "execution": "session.yaml",
     "update": "update.yaml",
     "error": "error-response.yaml",
+    "session-list": "session-list.yaml",
 }
 
 EXAMPLES = 200

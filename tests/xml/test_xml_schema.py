@@ -41,7 +41,8 @@ def test_loads_with_an_xsd_1_1_processor() -> None:
     assert isinstance(schema, xmlschema.XMLSchema11)
     assert schema.target_namespace == gen.NS
     roots = {etree.QName(name).localname for name in schema.elements}
-    assert roots == {"offers-request", "offers-response", "execution", "update", "error"}
+    assert roots == {"offers-request", "offers-response", "execution", "update", "error",
+                     "session-list"}
 
 
 def test_qualified_elements_and_xsd_1_1(xsd_tree: etree._Element) -> None:

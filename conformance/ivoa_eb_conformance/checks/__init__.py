@@ -11,7 +11,7 @@ REGISTRY: dict[str, Check] = {}
 
 #: Modules holding checks, in the order their checks run (cheap first, slow lifecycle last).
 MODULES = ("service", "content", "offers", "errors", "identity", "lifecycle", "scenarios",
-           "vosi", "fuzzing", "observe")
+           "vosi", "uws", "fuzzing", "observe")
 
 
 def check(
