@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
-from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse
+from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse, SessionList
 
 from . import wire
 from .credentials import Token, auth_of
@@ -37,14 +38,24 @@ class AsyncSession(SessionView):
 
     async def wait(self, until: Iterable[str] | str | None = None, timeout: float = 600,
                    poll: float = 1.0) -> AsyncSession:
-        """As :meth:`ivoa_eb_client.Session.wait`, without blocking the event loop."""
+        """As :meth:`ivoa_eb_client.Session.wait` (the blocking read when the broker honours
+        it, else polling), without blocking the event loop."""
         phases = wanted(until)
         deadline = time.monotonic() + timeout
         while self.phase not in phases and not self.ended:
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise TimeoutError(f"session {self.url} is still {self.phase} after "
                                    f"{timeout} s (waiting for {sorted(phases)})")
-            await asyncio.sleep(poll)
+            if self.client.blocking is not False and left >= 1:
+                seconds = min(int(left), self.client._wait_bound())
+                model, headers = await self.client._exchange(
+                    "GET", wire.wait_url(self.url, seconds, str(self.phase)), ExecutionSession)
+                self._take(model)
+                self.client.blocking = wire.WAIT_HEADER in headers
+                if self.client.blocking:
+                    continue
+            await asyncio.sleep(min(poll, max(left, 0.0)))
             await self.refresh()
         return self
 
@@ -91,6 +102,8 @@ class AsyncClient:
         extra = dict(headers or {})
         self._http = httpx.AsyncClient(auth=auth_of(auth, token), timeout=timeout, headers=extra,
                                        transport=transport)
+        #: Whether the broker honours the blocking read (None: not known yet; False: poll).
+        self.blocking: bool | None = None
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -127,6 +140,21 @@ class AsyncClient:
         url = wire.address(self.url, "sessions", url_or_uuid)
         return AsyncSession(self, await self._update(url, phase))
 
+    async def sessions(self, phase: Iterable[str] | str | None = None,
+                       after: datetime | str | None = None,
+                       before: datetime | str | None = None,
+                       limit: int | None = None) -> AsyncIterator[AsyncSession]:
+        """As :meth:`ivoa_eb_client.Client.sessions`: ``async for session in ...``."""
+        url: str | None = wire.listing_url(self.url, phase, after, before, limit)
+        while url is not None:
+            page: SessionList = await self._get(url, SessionList)
+            for model in page.sessions:
+                yield AsyncSession(self, model)
+            url = str(page.next) if page.next else None
+
+    def _wait_bound(self) -> int:
+        return wire.wait_bound(self._http.timeout.read)
+
     async def _get(self, url: str, model: Any) -> Any:
         return await self._send("GET", url, model)
 
@@ -136,6 +164,11 @@ class AsyncClient:
 
     async def _send(self, method: str, url: str, model: Any, body: wire.Body | None = None,
                     headers: Mapping[str, str] | None = None) -> Any:
+        return (await self._exchange(method, url, model, body, headers))[0]
+
+    async def _exchange(self, method: str, url: str, model: Any,
+                        body: wire.Body | None = None,
+                        headers: Mapping[str, str] | None = None) -> tuple[Any, httpx.Headers]:
         try:
             response = await self._http.request(
                 method, url, content=body.content if body else None,
@@ -143,4 +176,4 @@ class AsyncClient:
         except httpx.HTTPError as problem:
             raise wire.transport_error(problem, url) from problem
         return wire.answer(response.status_code, response.headers.get("content-type"),
-                           response.content, url, model)
+                           response.content, url, model), response.headers

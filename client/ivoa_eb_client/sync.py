@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
-from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse
+from ivoa_eb_spec.model import ExecutionSession, OfferSetResponse, SessionList
 
 from . import wire
 from .credentials import Token, auth_of
@@ -38,16 +39,27 @@ class Session(SessionView):
 
     def wait(self, until: Iterable[str] | str | None = None, timeout: float = 600,
              poll: float = 1.0) -> Session:
-        """Read the session every ``poll`` s until its phase is in ``until`` (default:
-        COMPLETED, FAILED or CANCELLED) or can no longer change; ``TimeoutError`` after
-        ``timeout`` s."""
+        """Wait until the session's phase is in ``until`` (default: COMPLETED, FAILED or
+        CANCELLED) or can no longer change; ``TimeoutError`` after ``timeout`` s.
+
+        Uses the broker's blocking read (``?wait=``, UWS-06) when the broker honours it (its
+        answer carries ``EB-Wait``), else reads the session every ``poll`` s."""
         phases = wanted(until)
         deadline = time.monotonic() + timeout
         while self.phase not in phases and not self.ended:
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise TimeoutError(f"session {self.url} is still {self.phase} after "
                                    f"{timeout} s (waiting for {sorted(phases)})")
-            time.sleep(poll)
+            if self.client.blocking is not False and left >= 1:
+                seconds = min(int(left), self.client._wait_bound())
+                model, headers = self.client._exchange(
+                    "GET", wire.wait_url(self.url, seconds, str(self.phase)), ExecutionSession)
+                self._take(model)
+                self.client.blocking = wire.WAIT_HEADER in headers
+                if self.client.blocking:
+                    continue
+            time.sleep(min(poll, max(left, 0.0)))
             self.refresh()
         return self
 
@@ -101,6 +113,8 @@ class Client:
         extra = dict(headers or {})
         self._http = httpx.Client(auth=auth_of(auth, token), timeout=timeout, headers=extra,
                                   transport=transport)
+        #: Whether the broker honours the blocking read (None: not known yet; False: poll).
+        self.blocking: bool | None = None
 
     def __enter__(self) -> Client:
         return self
@@ -143,6 +157,18 @@ class Client:
         url = wire.address(self.url, "sessions", url_or_uuid)
         return Session(self, self._update(url, phase))
 
+    def sessions(self, phase: Iterable[str] | str | None = None,
+                 after: datetime | str | None = None, before: datetime | str | None = None,
+                 limit: int | None = None) -> Iterator[Session]:
+        """``GET /sessions``: the caller's sessions (offers included), oldest first, filtered
+        by phase and by creation time (strictly after ``after``, before ``before``); the pages
+        of at most ``limit`` are read one by one as the iteration needs them (UWS-01..04)."""
+        url: str | None = wire.listing_url(self.url, phase, after, before, limit)
+        while url is not None:
+            page: SessionList = self._get(url, SessionList)
+            yield from (Session(self, model) for model in page.sessions)
+            url = str(page.next) if page.next else None
+
     # --- sending --------------------------------------------------------------------------
 
     def _get(self, url: str, model: Any) -> Any:
@@ -152,8 +178,16 @@ class Client:
         return self._send("POST", url, ExecutionSession,
                           wire.update_body(phase, self.media_type))
 
+    def _wait_bound(self) -> int:
+        return wire.wait_bound(self._http.timeout.read)
+
     def _send(self, method: str, url: str, model: Any, body: wire.Body | None = None,
               headers: Mapping[str, str] | None = None) -> Any:
+        return self._exchange(method, url, model, body, headers)[0]
+
+    def _exchange(self, method: str, url: str, model: Any, body: wire.Body | None = None,
+                  headers: Mapping[str, str] | None = None) -> tuple[Any, httpx.Headers]:
+        """The model of the answer, and the answer's headers."""
         try:
             response = self._http.request(
                 method, url, content=body.content if body else None,
@@ -161,4 +195,4 @@ class Client:
         except httpx.HTTPError as problem:
             raise wire.transport_error(problem, url) from problem
         return wire.answer(response.status_code, response.headers.get("content-type"),
-                           response.content, url, model)
+                           response.content, url, model), response.headers

@@ -83,6 +83,12 @@ class SessionView(_Warned):
         return SessionPhase(str(self.model.phase))
 
     @property
+    def created(self) -> datetime | None:
+        """When the broker made the offer (what the listing's ``after`` and ``before`` test)."""
+        value = getattr(self.model.meta, "created", None)
+        return parse_instant(value) if isinstance(value, str) else None
+
+    @property
     def expires(self) -> datetime | None:
         """When the offer lapses if not accepted (``None`` once it is no offer)."""
         value = getattr(self.model, "expires", None)

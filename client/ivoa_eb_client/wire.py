@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import uuid as uuids
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from ivoa_eb_spec.codecs import DecodeError, MediaType, decode, dump_document, encode
+from ivoa_eb_spec.iso8601 import format_instant
 from ivoa_eb_spec.model import (
     EnumValueUpdate,
     ErrorResponse,
@@ -78,6 +81,38 @@ def address(base: str, collection: str, url_or_uuid: str) -> str:
     except ValueError:
         return url_or_uuid
     return f"{base}/{collection}/{url_or_uuid}"
+
+
+#: The header by which a broker says it honoured ``wait`` (UWS-06), and for how long.
+WAIT_HEADER = "EB-Wait"
+
+
+def listing_url(base: str, phase: Iterable[str] | str | None = None,
+                after: datetime | str | None = None, before: datetime | str | None = None,
+                limit: int | None = None) -> str:
+    """The URL of the first page of ``GET /sessions`` with these filters (UWS-03, UWS-04)."""
+    query: list[tuple[str, str]] = []
+    phases = [phase] if isinstance(phase, str) else list(phase or [])
+    query += [("phase", str(p)) for p in phases]
+    for name, value in (("after", after), ("before", before)):
+        if value is not None:
+            query.append((name, format_instant(value) if isinstance(value, datetime)
+                          else str(value)))
+    if limit is not None:
+        query.append(("limit", str(limit)))
+    return f"{base}/sessions" + (f"?{urlencode(query)}" if query else "")
+
+
+def wait_url(url: str, seconds: int, phase: str) -> str:
+    """The blocking read of a session (UWS-06): at most ``seconds``, while in ``phase``."""
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}{urlencode([('wait', str(seconds)), ('phase', phase)])}"
+
+
+def wait_bound(timeout: float | None) -> int:
+    """The longest ``wait`` to ask for: a little less than the client's read timeout, so that
+    a broker's answer at the end of the wait is not cut off."""
+    return 60 if timeout is None else max(1, int(timeout) - 5)
 
 
 def answer(status: int, content_type: str | None, content: bytes, url: str, model: Any) -> Any:
