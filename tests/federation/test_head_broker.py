@@ -93,3 +93,24 @@ def test_an_invalid_request_is_refused_at_the_head(federation: Federation) -> No
         client.request(bad)
     assert refused.value.status == 400
     assert [m.values["path"] for m in refused.value.messages] == ["/compute/cores/min"]
+
+
+def test_the_head_lists_the_sessions_it_issued_and_waits_on_them(
+        federation: Federation) -> None:
+    with Client(federation.head.url) as client:
+        offers = client.request(SQRT).offers
+        created = offers[0].created
+        assert created is not None
+        after = created - timedelta(seconds=1)
+        listed = {s.uuid: s for s in client.sessions(after=after, limit=2)}
+        assert {o.uuid for o in offers} <= set(listed)
+        targets = {site_of(o)[1].rsplit("/", 1)[1] for o in offers}
+        assert not targets & set(listed)  # the sites' own sessions are not the head's
+        assert all(s.url.startswith(federation.head.url) for s in listed.values())
+        session = offers[0].accept()
+        rejected = list(client.sessions(phase="REJECTED", after=after))
+        assert all(s.phase == "REJECTED" for s in rejected)
+        assert {o.uuid for o in offers[1:]} <= {s.uuid for s in rejected}
+        assert offers[0].uuid not in {s.uuid for s in rejected}
+        session.wait(timeout=60, poll=5)
+        assert session.phase == "COMPLETED" and client.blocking is True
