@@ -11,6 +11,7 @@ launcher changes the reference broker's own code in its process, then runs its o
 - ``client-sets-running``: a client's update to RUNNING is applied (LIFE-07).
 - ``ownership-ignored``: with authentication on, every identity sees and changes every offer
   and session (SEC-07).
+- ``listing-leaks``: GET /sessions lists every identity's sessions to everyone (UWS-02).
 
 Part of the project's tests, never of the conformance suite (which must not import the broker).
 """
@@ -130,12 +131,25 @@ def ownership_ignored() -> None:
     rows.permitted = everything  # type: ignore[assignment]
 
 
+def listing_leaks() -> None:
+    """GET /sessions reads every owner's rows, as if every caller were an operator."""
+    from ivoa_eb_broker.store import listing
+
+    real = listing.page
+
+    def everyone(connection: Any, table: Any, **query: Any) -> Any:
+        return real(connection, table, **{**query, "everyone": True})
+
+    listing.page = everyone  # type: ignore[assignment]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "refuses-unknown": refuses_unknown,
     "siblings-kept": siblings_kept,
     "accept-after-expiry": accept_after_expiry,
     "client-sets-running": client_sets_running,
     "ownership-ignored": ownership_ignored,
+    "listing-leaks": listing_leaks,
 }
 
 
