@@ -30,7 +30,7 @@ OPERATIONS = {
     ),
     ("get", "/sessions"): (
         "SessionList",
-        {"200", "400", "401", "406"} | SERVER_ERRORS,
+        {"200", "400", "401", "404", "406"} | SERVER_ERRORS,
     ),
     ("get", "/sessions/{uuid}"): (
         "SessionSelect",

@@ -2,7 +2,7 @@
 (GET /sessions/{uuid}?wait=N).
 
 Both are optional (UWS-01, UWS-05 are MAYs). A broker without the listing answers GET
-/sessions with 404 or 405, and one without the blocking read answers ``?wait=`` at once
+/sessions with 404, and one without the blocking read answers ``?wait=`` at once
 without the ``EB-Wait`` header: the checks of the extension's MUSTs are then not applicable.
 """
 
@@ -22,7 +22,7 @@ from ..http import Answer, BrokerClient
 from ..model import Outcome
 from . import check
 
-ABSENT = (404, 405)
+ABSENT = (404,)
 #: The most pages a check follows before it gives up on finding its sessions.
 MOST_PAGES = 50
 #: The header by which a broker says it honoured ``wait``, and the seconds it applied.
@@ -90,7 +90,7 @@ def _reject(ctx: Context, offers: list[dict[str, Any]]) -> None:
                                    '"value": "REJECTED"}')
 
 
-@check("uws.list", ["UWS-01"], "GET /sessions answers a SessionList, or 404/405 without the "
+@check("uws.list", ["UWS-01"], "GET /sessions answers a SessionList, or 404 without the "
        "extension")
 def listing(ctx: Context) -> Iterator[Outcome]:
     answer = _listing(ctx)
@@ -98,7 +98,7 @@ def listing(ctx: Context) -> Iterator[Outcome]:
         yield passed(f"GET /sessions answered {answer.status}: the broker does not list sessions")
         return
     if answer.status != 200:
-        yield failed(f"GET /sessions answered {answer.status}, expected 200, 404 or 405",
+        yield failed(f"GET /sessions answered {answer.status}, expected 200 or 404",
                      answer.evidence)
         return
     doc = answer.try_document()
