@@ -228,6 +228,8 @@ def load_yaml(body: bytes) -> Any:
         # libyaml reads lazily: a refused character shows up here, not when it is built.
         raise DecodeError([("", f"YAML refused: {error}")]) from None
     except yaml.YAMLError as error:
+        if "maximum nesting depth" in str(error):  # libyaml's own bound (1000 levels)
+            raise DecodeError([("", "YAML refused: nested too deeply")]) from None
         raise DecodeError([("", f"YAML syntax error: {error}")]) from None
     except RecursionError:
         raise DecodeError([("", "YAML refused: nested too deeply")]) from None
