@@ -351,13 +351,15 @@ SETTINGS = settings(
 
 
 @pytest.mark.parametrize("name", list(MESSAGES))
-def test_schema_valid_documents_parse_and_write_back(name: str) -> None:
+def test_schema_valid_documents_round_trip_through_every_media_type(name: str) -> None:
+    # One generator serves (a)-(d): documents with text XML 1.0 can hold, which is all a broker
+    # accepts (ERR-31); tests/xml draws the same documents for the XML codec on its own.
     schema_file, model = MESSAGES[name]
     check = validator(schema_file)
     seen = 0
 
     @SETTINGS
-    @given(documents(name))
+    @given(documents(name, xml=True))
     def run(document: dict[str, Any]) -> None:
         nonlocal seen
         seen += 1
@@ -370,24 +372,6 @@ def test_schema_valid_documents_parse_and_write_back(name: str) -> None:
             again = decode(encode(parsed, media_type), media_type, model)
             assert again == parsed
             assert again.to_document() == document
-
-    run()
-    assert seen >= EXAMPLES, f"Hypothesis ran {seen} documents, fewer than {EXAMPLES}"
-
-
-@pytest.mark.parametrize("name", list(MESSAGES))
-def test_xml_round_trip_is_identity_and_valid(name: str) -> None:
-    schema_file, model = MESSAGES[name]
-    check = validator(schema_file)
-    seen = 0
-
-    @SETTINGS
-    @given(documents(name, xml=True))
-    def run(document: dict[str, Any]) -> None:
-        nonlocal seen
-        seen += 1
-        assert check.is_valid(document)
-        parsed = decode(json.dumps(document).encode(), MediaType.JSON, model)
         body = encode(parsed, MediaType.XML)
         # (d): the XML codec checks the body against the XSD before decoding it, and
         # refuses it (DecodeError) if the XSD does; one validation per document is enough.

@@ -187,14 +187,20 @@ def q_values(ctx: Context) -> Iterator[Outcome]:
 def yaml_profile(ctx: Context) -> Iterator[Outcome]:
     found = offer_set(ctx)
     uuid = probe.get(found.doc, "meta", "uuid")
-    answer = ctx.client.get(f"offersets/{uuid}", accept="application/yaml")
     # PyYAML's safe loader resolves scalars by YAML 1.1 rules: an unquoted NO becomes False, a
-    # bare timestamp a datetime. The document must come out equal to its JSON form.
-    as_json = ctx.client.get(f"offersets/{uuid}").try_document()
+    # bare timestamp a datetime. The document must come out equal to its JSON form. The offer
+    # set may change between reads (an offer expires), so the YAML read is framed by two JSON
+    # reads and must equal one of them; a change in between is retried.
+    for _ in range(3):
+        before = ctx.client.get(f"offersets/{uuid}", accept="application/json").try_document()
+        answer = ctx.client.get(f"offersets/{uuid}", accept="application/yaml")
+        after = ctx.client.get(f"offersets/{uuid}", accept="application/json").try_document()
+        if answer.status != 200 or answer.try_document() in (before, after) or before == after:
+            break
     problems = []
     if answer.status != 200:
         problems.append(f"GET in YAML answered {answer.status}")
-    elif answer.try_document() != as_json:
+    elif answer.try_document() not in (before, after):
         problems.append("a YAML 1.1 reader reads the YAML answer differently from its JSON form")
     yield judge(problems, "the YAML answer reads the same by YAML 1.1 rules", answer.evidence)
     body = codec.encode(probe.document("baseline"), "yaml") + b"executable:\n  kind: x\n"
