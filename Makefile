@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv serve test docs wd lint clean
+.PHONY: venv serve test docs wd lint clean bench-docs
 
 venv: $(STAMP)
 
@@ -33,6 +33,15 @@ docs: venv
 	$(BIN)/python scripts/docs/capture_answers.py
 	$(BIN)/python scripts/docs/run_conformance.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The performance page's figures (docs/performance.md includes the file): a real run of the
+# benchmark on this machine, then the scale-out mode when EB_TEST_POSTGRES_URL is set.
+BENCH_ARGS ?= --requests 200
+bench-docs: venv
+	$(BIN)/python benchmarks/bench_requests.py $(BENCH_ARGS) --markdown benchmarks/results/figures.md
+	if [ -n "$$EB_TEST_POSTGRES_URL" ]; then \
+	  $(BIN)/python benchmarks/bench_requests.py --workers 2 --sizes 10000 $(BENCH_ARGS) \
+	    --markdown benchmarks/results/scale-out.md; fi
 
 # The Working Draft as one document, HTML and PDF, in build/wd/ (PDF by headless chromium).
 wd: venv

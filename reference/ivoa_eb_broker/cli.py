@@ -51,7 +51,10 @@ def main() -> None:
               help="Log lines as key=value text or as JSON. [default: console]")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               help="Least severe log level written. [default: info]")
-def serve(config_file: Path | None, **options: object) -> None:
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Broker processes serving the one port (uvicorn workers). More than one "
+                   "needs a database they share: PostgreSQL (or one SQLite file).")
+def serve(config_file: Path | None, workers: int = 1, **options: object) -> None:
     """Serve the ExecutionBroker interface over HTTP until interrupted."""
     import uvicorn
 
@@ -62,18 +65,23 @@ def serve(config_file: Path | None, **options: object) -> None:
     except configuration.ConfigError as problem:
         raise click.UsageError(str(problem)) from None
     configuration.configure_logging(settings.log_format, settings.log_level)
+    if workers > 1:
+        _unauthenticated_warning(settings)
+        from . import workers as multi
+
+        try:
+            multi.prepare(settings)
+        except (ValueError, OSError) as problem:
+            raise click.ClickException(str(problem)) from None
+        multi.run(config_file, options, settings, workers)
+        return
     from .platforms import PlatformError
 
     try:
         app = create_app(settings)
     except (ValueError, PlatformError, OSError) as problem:  # bad platform table, no engine
         raise click.ClickException(str(problem)) from None
-    if not settings.auth.enabled and not _loopback(settings.host):
-        click.secho(
-            f"WARNING: listening on {settings.host} WITHOUT AUTHENTICATION: anyone who reaches "
-            "this address can read, accept and cancel every offer and session. Enable [auth] "
-            "(docs/howto/authentication.md) or listen on 127.0.0.1.", fg="red", bold=True,
-            err=True)
+    _unauthenticated_warning(settings)
     from .http.limits import uvicorn_options
 
     uvicorn.run(
@@ -85,6 +93,15 @@ def serve(config_file: Path | None, **options: object) -> None:
         lifespan="on",
         **uvicorn_options(settings),
     )
+
+
+def _unauthenticated_warning(settings: configuration.Config) -> None:
+    if not settings.auth.enabled and not _loopback(settings.host):
+        click.secho(
+            f"WARNING: listening on {settings.host} WITHOUT AUTHENTICATION: anyone who reaches "
+            "this address can read, accept and cancel every offer and session. Enable [auth] "
+            "(docs/howto/authentication.md) or listen on 127.0.0.1.", fg="red", bold=True,
+            err=True)
 
 
 def _loopback(host: str) -> bool:

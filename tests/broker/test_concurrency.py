@@ -33,7 +33,16 @@ from ivoa_eb_broker.store.schema import bookings, sessions
 from ivoa_eb_spec.iso8601 import parse_duration, parse_instant
 from sqlalchemy import select, text
 
-from .conftest import ThreadServer, accept, as_yaml, make_config, request_document
+from .conftest import (
+    FAST,
+    Subprocess,
+    ThreadServer,
+    accept,
+    as_yaml,
+    free_port,
+    make_config,
+    request_document,
+)
 
 pytestmark = pytest.mark.slow
 CORES = 4
@@ -124,8 +133,10 @@ async def client_run(http: httpx.AsyncClient, seed: int, log: list[tuple[str, st
         log.append((target, verdict, result.status_code))
 
 
-async def race(http: httpx.AsyncClient, log: list[tuple[str, str, int]]) -> None:
-    """Two clients, one offer: one accepts, one rejects, at the same moment."""
+async def race(http: httpx.AsyncClient, log: list[tuple[str, str, int]],
+               other: httpx.AsyncClient | None = None) -> None:
+    """Two clients, one offer: one accepts, one rejects (through ``other`` broker, when
+    given), at the same moment."""
     response = await http.post("/requests", content=as_yaml(request_document(cores=1)))
     answer = yaml.safe_load(response.text)
     if answer["result"] != "YES":
@@ -133,7 +144,7 @@ async def race(http: httpx.AsyncClient, log: list[tuple[str, str, int]]) -> None
     target = answer["offers"][0]["meta"]["url"]
     results = await asyncio.gather(
         http.post(target, content=accept("ACCEPTED")),
-        http.post(target, content=accept("REJECTED")),
+        (other or http).post(_path(target), content=accept("REJECTED")),
     )
     codes = [r.status_code for r in results]
     if codes == [409, 409]:  # the machine was so slow that the offer expired first
@@ -145,6 +156,11 @@ async def race(http: httpx.AsyncClient, log: list[tuple[str, str, int]]) -> None
     assert codes in ([200, 422], [409, 200]), codes
     for verdict, r in zip(("ACCEPTED", "REJECTED"), results, strict=True):
         log.append((target, verdict, r.status_code))
+
+
+def _path(url: str) -> str:
+    """The path of an absolute URL (to send it to another broker)."""
+    return "/" + url.split("/", 3)[3]
 
 
 POSTGRES = os.environ.get("EB_TEST_POSTGRES_URL", "")
@@ -166,57 +182,107 @@ def database_for(backend: str, tmp_path: Path) -> str:
     return POSTGRES
 
 
+STEPS = {"preparing": 1.0, "releasing": 1.0}  # held too, published in every schedule
+
+
+def run_load(urls: list[str], database: str) -> None:
+    """25 clients and 5 races against the brokers at ``urls`` (client i uses broker
+    i mod n; a race accepts through one and rejects through the next), a sampler on the
+    database all the while; then the checks: no overbooking (bookings and published
+    schedules), no lost update."""
+    sampler = Sampler(database)
+    sampler.start()
+    log: list[tuple[str, str, int]] = []
+    published: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        # Idle connections are dropped by the client before uvicorn's 5 s keep-alive ends,
+        # so that no request goes out on a connection the server is closing (a ReadError).
+        limits = httpx.Limits(max_connections=CLIENTS + 10, keepalive_expiry=1.0)
+        clients = [httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for url in urls]
+        try:
+            await asyncio.gather(
+                *(client_run(clients[seed % len(clients)], seed, log)
+                  for seed in range(CLIENTS)),
+                *(race(clients[i % len(clients)], log, clients[(i + 1) % len(clients)])
+                  for i in range(5)),
+            )
+            # No lost update: every 200 is what the session shows now (through any broker).
+            for index, (url, verdict, status) in enumerate(log):
+                if status != 200:
+                    continue
+                reader = clients[index % len(clients)]
+                now = yaml.safe_load((await reader.get(_path(url))).text)["phase"]
+                if verdict == "ACCEPTED":
+                    assert now in ACCEPTED_LINE, (url, now)
+                else:
+                    assert now == "REJECTED", (url, now)
+            # What the accepted sessions publish, every step counted, fits the platform.
+            accepted_urls = {url for url, verdict, status in log
+                             if status == 200 and verdict == "ACCEPTED"}
+            for url in sorted(accepted_urls):
+                published.append(yaml.safe_load((await clients[0].get(_path(url))).text))
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    asyncio.run(main())
+    sampler.stop.set()
+    sampler.join(timeout=10)
+    assert sampler.failure is None, sampler.failure
+    assert sampler.samples > 10
+    engine = open_engine(database)
+    with engine.connect() as connection:
+        phases = dict(connection.execute(select(sessions.c.uuid, sessions.c.phase)).all())
+        rows = connection.execute(select(bookings)).all()
+    engine.dispose()
+    accepted = [r for r in rows if phases[r.session] in ACCEPTED_LINE]
+    assert accepted, "no session was accepted: the test proves nothing"
+    ledger_of(accepted)  # raises Overbooked if the accepted sessions overbook
+    check_published(published)
+    assert sum(d["compute"]["cores"]["min"] for d in published) > CORES
+    assert any(status == 200 and verdict == "ACCEPTED" for _, verdict, status in log)
+    # Capacity was the limit: more cores were accepted than exist at one instant, so
+    # the broker had to place sessions at different times.
+    assert sum(r.cores for r in accepted) > CORES
+    assert len({r.start for r in accepted}) > 1
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_no_overbooking_and_no_lost_update(tmp_path: Path, backend: str) -> None:
-    steps = {"preparing": 1.0, "releasing": 1.0}  # held too, published in every schedule
-    config = make_config(tmp_path, platform={"cores": CORES, "running": 120.0, **steps},
+    config = make_config(tmp_path, platform={"cores": CORES, "running": 120.0, **STEPS},
                          offer_lifetime=5.0, sweep_interval=0.2,
                          database_url=database_for(backend, tmp_path))
     with ThreadServer(create_app(config)) as server:
-        sampler = Sampler(config.database())
-        sampler.start()
-        log: list[tuple[str, str, int]] = []
-        published: list[dict[str, Any]] = []
+        run_load([server.url], config.database())
 
-        async def main() -> None:
-            limits = httpx.Limits(max_connections=CLIENTS + 10)
-            async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as http:
-                await asyncio.gather(
-                    *(client_run(http, seed, log) for seed in range(CLIENTS)),
-                    *(race(http, log) for _ in range(5)),
-                )
-                # No lost update: every 200 is what the session shows now.
-                for url, verdict, status in log:
-                    if status != 200:
-                        continue
-                    now = yaml.safe_load((await http.get(url)).text)["phase"]
-                    if verdict == "ACCEPTED":
-                        assert now in ACCEPTED_LINE, (url, now)
-                    else:
-                        assert now == "REJECTED", (url, now)
-                # What the accepted sessions publish, every step counted, fits the platform.
-                accepted_urls = {url for url, verdict, status in log
-                                 if status == 200 and verdict == "ACCEPTED"}
-                for url in sorted(accepted_urls):
-                    published.append(yaml.safe_load((await http.get(url)).text))
 
-        asyncio.run(main())
-        sampler.stop.set()
-        sampler.join(timeout=10)
-        assert sampler.failure is None, sampler.failure
-        assert sampler.samples > 10
-        engine = open_engine(config.database())
-        with engine.connect() as connection:
-            phases = dict(connection.execute(select(sessions.c.uuid, sessions.c.phase)).all())
-            rows = connection.execute(select(bookings)).all()
-        accepted = [r for r in rows if phases[r.session] in ACCEPTED_LINE]
-        assert accepted, "no session was accepted: the test proves nothing"
-        ledger_of(accepted)  # raises Overbooked if the accepted sessions overbook
-        check_published(published)
-        assert sum(d["compute"]["cores"]["min"] for d in published) > CORES
-        assert any(status == 200 and verdict == "ACCEPTED" for _, verdict, status in log)
-        # Capacity was really the limit: some requests were told NO or waited for a slot.
-        # Capacity was the limit: more cores were accepted than exist at one instant, so
-        # the broker had to place sessions at different times.
-        assert sum(r.cores for r in accepted) > CORES
-        assert len({r.start for r in accepted}) > 1
+@pytest.mark.skipif(not POSTGRES, reason="EB_TEST_POSTGRES_URL is not set")
+def test_no_overbooking_across_two_broker_processes(tmp_path: Path) -> None:
+    """The same load shared by two ``ivoa-eb-broker serve`` processes on one PostgreSQL
+    database: each client talks to one of them, each race accepts through one and rejects
+    through the other. The processes share nothing but the database."""
+    database = database_for("postgresql", tmp_path)
+    brokers = []
+    try:
+        for index in range(2):
+            port = free_port()
+            config = tmp_path / f"broker{index}.toml"
+            config.write_text("\n".join([
+                "[server]", f"port = {port}", 'host = "127.0.0.1"',
+                "[database]", f'url = "{database}"',
+                "[offers]", "lifetime = 5.0", "sweep_interval = 0.2",
+                "[scheduler]", "interval = 0.05",
+                "[logging]", 'level = "warning"',
+                "[platform]", 'name = "simulated"',
+                "[platform.simulated]",
+                *(f"{key} = {value!r}" for key, value in
+                  {**FAST, "cores": CORES, "running": 120.0, **STEPS}.items()),
+            ]) + "\n")
+            broker = Subprocess(config, port)
+            broker.start()
+            brokers.append(broker)
+        run_load([b.url for b in brokers], database)
+    finally:
+        for broker in brokers:
+            broker.stop()

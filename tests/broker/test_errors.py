@@ -266,7 +266,7 @@ def test_an_unexpected_error_is_a_generic_500(tmp_path: Path) -> None:
         raise RuntimeError("secret internals")
 
     with TestClient(app, raise_server_exceptions=False) as client:
-        app.state.broker.request = broken
+        app.state.broker.offer = broken  # what POST /requests calls
         response = client.post("/requests", content=as_yaml(request_document()))
         assert response.status_code == 500
         assert "secret" not in response.text

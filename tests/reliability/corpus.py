@@ -101,7 +101,7 @@ def body(document: Any, media_type: MediaType) -> bytes | None:
     text it forbids, YAML and a float it would not round-trip)."""
     try:
         if media_type is MediaType.JSON:
-            return json.dumps(document).encode()
+            return json.dumps(document, allow_nan=False).encode()  # JSON has no Infinity, NaN
         if media_type is MediaType.YAML:
             return yaml.safe_dump(document, allow_unicode=False).encode()
         return dump_document(document, MediaType.XML, "offers-request")

@@ -112,6 +112,13 @@ class Head:
                 answers.append(outcome)
         return await self._keep(received, answers, messages, wanted, owner_name(caller))
 
+    async def offer(self, received: Received, base: str, count: int | None = None,
+                    caller: Identity | None = None) -> tuple[str, dict[str, Any]]:
+        """:meth:`request`, then the offer set's answer (URLs under ``base``), as the
+        site broker's :meth:`~ivoa_eb_broker.service.broker.Broker.offer` gives them."""
+        uuid = await self.request(received, count, caller)
+        return uuid, await self.offerset(uuid, base, caller)
+
     async def _ask(self, site: Site, received: Received, header: str,
                    count: int) -> SiteAnswer | SiteError:
         try:

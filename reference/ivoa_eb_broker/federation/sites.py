@@ -126,8 +126,7 @@ class LocalSite:
 
     async def offers(self, received: Received, via: str, count: int) -> SiteAnswer:
         try:
-            uuid = await self.broker.request(received, count)
-            document = await self.broker.offerset(uuid, "")
+            _, document = await self.broker.offer(received, "", count)
         except Problem as problem:
             raise SiteError(problem.status, problem.title, problem.messages) from None
         offers = [(o["meta"]["uuid"], o) for o in document.get("offers", [])]

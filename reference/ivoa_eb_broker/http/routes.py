@@ -92,9 +92,8 @@ async def _request_body(request: Request, context: Context) -> intake.Received:
 async def post_requests(request: Request, context: Context, chosen: Answer) -> Response:
     received = await _request_body(request, context)
     caller = request.state.identity
-    offerset = await context.broker.request(received, caller=caller)
     base = context.base(request)
-    document = await context.broker.offerset(offerset, base, caller)
+    offerset, document = await context.broker.offer(received, base, caller=caller)
     return render.answer(
         document, chosen, render.OFFERSET, headers={"Location": f"{base}/offersets/{offerset}"}
     )

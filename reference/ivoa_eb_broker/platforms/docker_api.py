@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-import shutil
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -47,21 +46,23 @@ from .base import (
     RunState,
     Status,
 )
-from .staging import StagingError, download, file_name, url_problem
+from .staging import StagingError, url_problem
+from .workdir import NAME as _NAME
+from .workdir import SIMPLE_DATA, WorkDir
+from .workdir import items as _items
+from .workdir import mapping as _mapping
+from .workdir import names as _names
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
 DOCKER = K + "executable/docker-container.yaml"
 SINGULARITY = K + "executable/singularity-container.yaml"
 NOTEBOOK = K + "executable/jupyter-notebook.yaml"
-SIMPLE_DATA = K + "data/simple-data-resource.yaml"
 SIMPLE_STORAGE = K + "storage/simple-storage-resource.yaml"
 SIMPLE_COMPUTE = K + "compute/simple-compute-resource.yaml"
 SIMPLE_VOLUME = K + "volume/simple-volume-mount.yaml"
 CONNECTOR_KIND = "https://www.ivoa.net/std/ExecutionBroker/v1.0/connectors/docker-port"
 LABEL = "org.ivoa.executionbroker.session"
 GIB = 1 << 30
-_UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _PROTOCOLS = ("TCP", "UDP", "HTTP", "HTTPS")
 _WHY_NOT = {
@@ -352,62 +353,33 @@ class DockerApiPlatform(Platform):
 
     # --- one session ----------------------------------------------------------------------
 
+    @property
+    def workdir(self) -> WorkDir:
+        """The sessions' folders under ``work_dir`` (shared with the Slurm platform)."""
+        settings = self.settings
+        return WorkDir(settings.work_dir, "docker", settings.data_limit, settings.data_timeout,
+                       settings.allow_private_data)
+
     def session_dir(self, uuid: str) -> Path:
         """The session's directory under ``work_dir``."""
-        if not _UUID.fullmatch(uuid):
-            raise PlatformError(f"not a session uuid: {uuid!r}")
-        return Path(self.settings.work_dir) / uuid
+        return self.workdir.session(uuid)
 
     def storage_dir(self, uuid: str, name: str) -> Path:
         """Where storage resource ``name`` of a session lives on the engine host."""
-        if not _NAME.fullmatch(name):
-            raise PlatformError(f"not a usable storage name: {name!r}")
-        return self.session_dir(uuid) / "storage" / name
+        return self.workdir.storage(uuid, name)
 
     def data_dir(self, uuid: str, name: str) -> Path:
         """Where data resource ``name`` of a session is staged on the engine host."""
-        if not _NAME.fullmatch(name):
-            raise PlatformError(f"not a usable data name: {name!r}")
-        return self.session_dir(uuid) / "data" / name
+        return self.workdir.data(uuid, name)
 
     async def prepare(self, job: Job) -> None:
-        await asyncio.to_thread(self._folders, job)
+        workdir = self.workdir
+        await asyncio.to_thread(lambda: workdir.make(job, open_storage=True))
         if job.executable.get("kind") == NOTEBOOK:
             await self._stage_notebook(job)
         else:
             await asyncio.to_thread(self.image_for, job.executable, True)
-        for name, url, storage in _data(job.document):
-            await self._stage(job, name, url, storage)
-
-    def _folders(self, job: Job) -> None:
-        # The session directory is the operator's (0700); storage directories are open to
-        # every uid, so that an image whose USER is not root can write its results. The
-        # runtime mounts them as root, so the closed parent does not stop the container.
-        folder = self.session_dir(job.uuid)
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o700)
-        for name in _names(job.document.get("storage")):
-            storage = self.storage_dir(job.uuid, name)
-            storage.mkdir(parents=True, exist_ok=True)
-            storage.chmod(0o777)
-        for name in _names(job.document.get("data")):
-            self.data_dir(job.uuid, name).mkdir(parents=True, exist_ok=True)
-
-    async def _stage(self, job: Job, name: str, url: str, storage: str | None) -> None:
-        """Download one data resource (once) and copy it onto its storage, if it has one."""
-        target = self.data_dir(job.uuid, name) / file_name(url, name)
-        limit = self.settings.data_limit * (1 << 20)
-        if not target.exists():
-            try:
-                await asyncio.to_thread(download, url, target, limit=limit,
-                                        timeout=self.settings.data_timeout,
-                                        allow_private=self.settings.allow_private_data)
-            except StagingError as problem:
-                raise PlatformError(f"staging data resource {name!r}: {problem}") from None
-        if storage is not None:
-            placed = self.storage_dir(job.uuid, storage) / target.name
-            if not placed.exists():
-                await asyncio.to_thread(shutil.copyfile, target, placed)
+        await workdir.stage_all(job)
 
     async def _stage_notebook(self, job: Job) -> None:
         """The notebook, its runner and parameters into the session; the notebook image."""
@@ -680,13 +652,11 @@ class DockerApiPlatform(Platform):
                                 f"{_explain(problem)}") from None
 
     async def release(self, job: Job) -> None:
-        folder = self.session_dir(job.uuid)
+        workdir = self.workdir
+        workdir.session(job.uuid)  # a usable uuid, before anything is removed
         await asyncio.to_thread(self._remove, f"eb-{job.uuid}", True)
         await asyncio.to_thread(self._remove_leftovers, job.uuid)
-        if self.settings.keep_storage:
-            await asyncio.to_thread(shutil.rmtree, folder / "data", True)
-        else:
-            await asyncio.to_thread(shutil.rmtree, folder, True)
+        await workdir.remove(job.uuid, keep_storage=self.settings.keep_storage)
 
     def _remove_leftovers(self, uuid: str) -> None:
         """Any other container labelled with the session (a half-made one)."""
@@ -757,52 +727,11 @@ def _check_names(request: Mapping[str, Any]) -> list[Reason]:
     return reasons
 
 
-def _data(document: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(name, url, storage name or None) of each data resource to stage."""
-    placed: dict[str, str] = {}
-    for item in _items(document.get("storage")):
-        name = _mapping(item.get("meta")).get("name")
-        for data in item.get("data") or []:
-            if isinstance(name, str) and isinstance(data, str):
-                placed[data] = name
-    found = []
-    for item in _items(document.get("data")):
-        name = _mapping(item.get("meta")).get("name")
-        url = item.get("location")
-        if not isinstance(name, str) or not isinstance(url, str):
-            continue
-        if item.get("kind") != SIMPLE_DATA:
-            raise PlatformError(f"cannot stage data resource {name!r} of kind "
-                                f"{item.get('kind')!r} on the docker platform")
-        storage = item.get("storage") if isinstance(item.get("storage"), str) else None
-        found.append((name, url, storage or placed.get(name)))
-    return found
-
-
-def _names(value: Any) -> list[str]:
-    names = []
-    for item in _items(value):
-        name = _mapping(item.get("meta")).get("name")
-        if isinstance(name, str) and _NAME.fullmatch(name):
-            names.append(name)
-    return names
-
-
 def _parse(handle: str) -> str:
     prefix, _, ident = handle.partition(":")
     if prefix != "docker" or not re.fullmatch(r"[0-9a-f]{12,64}", ident):
         raise PlatformError(f"not a docker container handle: {handle!r}")
     return ident
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
 
 
 __all__ = ["DOCKER", "DockerApiPlatform", "DockerSettings"]

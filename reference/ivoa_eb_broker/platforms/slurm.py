@@ -55,7 +55,13 @@ from .base import (
     Status,
 )
 from .slurm_cli import STATES, status_of
-from .staging import StagingError, download, file_name, url_problem
+from .staging import StagingError, url_problem
+from .workdir import NAME as _NAME
+from .workdir import SIMPLE_DATA, WorkDir
+from .workdir import UUID as _UUID
+from .workdir import items as _items
+from .workdir import mapping as _mapping
+from .workdir import names as _names
 
 K = "https://www.purl.org/ivoa.net/Calycopis-openapi/schema/v1.0/kinds/"
 DOCKER = K + "executable/docker-container.yaml"
@@ -64,7 +70,6 @@ NOTEBOOK = K + "executable/jupyter-notebook.yaml"
 SIMPLE_COMPUTE = K + "compute/simple-compute-resource.yaml"
 SIMPLE_VOLUME = K + "volume/simple-volume-mount.yaml"
 SIMPLE_STORAGE = K + "storage/simple-storage-resource.yaml"
-SIMPLE_DATA = K + "data/simple-data-resource.yaml"
 
 #: What a Singularity image needs on the nodes, and why this project's CI has none.
 APPTAINER_NEEDED = (
@@ -96,8 +101,6 @@ EXIT_FILE = ".eb-exit-code"
 #: Lines of a job's output quoted in the session's messages when it ends.
 OUTPUT_LINES = 20
 JOBID_FILE = ".eb-jobid"
-_UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _PLACEHOLDER = re.compile(r"\{(image|name|session|uuid)\}")
 _LISTS = ("{mounts}", "{env}", "{entrypoint}", "{command}")
 _USABLE = {"idle", "mixed", "allocated", "completing", "reserved", "planned"}
@@ -440,23 +443,24 @@ class SlurmPlatform(Platform):
 
     # --- one session ----------------------------------------------------------------------
 
+    @property
+    def workdir(self) -> WorkDir:
+        """The sessions' folders under ``work_dir`` (shared with the Docker-API platform)."""
+        settings = self.settings
+        return WorkDir(settings.work_dir, "Slurm", settings.data_limit, settings.data_timeout,
+                       settings.allow_private_data)
+
     def session_dir(self, uuid: str) -> Path:
         """The session's directory under ``work_dir``."""
-        if not _UUID.fullmatch(uuid):
-            raise PlatformError(f"not a session uuid: {uuid!r}")
-        return Path(self.settings.work_dir) / uuid
+        return self.workdir.session(uuid)
 
     def storage_dir(self, uuid: str, name: str) -> Path:
         """Where the storage resource ``name`` of a session lives on the shared file system."""
-        if not _NAME.fullmatch(name):
-            raise PlatformError(f"not a usable storage name: {name!r}")
-        return self.session_dir(uuid) / "storage" / name
+        return self.workdir.storage(uuid, name)
 
     def data_dir(self, uuid: str, name: str) -> Path:
         """Where data resource ``name`` of a session is staged on the shared file system."""
-        if not _NAME.fullmatch(name):
-            raise PlatformError(f"not a usable data name: {name!r}")
-        return self.session_dir(uuid) / "data" / name
+        return self.workdir.data(uuid, name)
 
     async def hold(self, job: Job) -> None:
         """The accept-time hook: the job is submitted held, with ``--begin`` at the booked
@@ -464,46 +468,24 @@ class SlurmPlatform(Platform):
         await self.submit(job)
 
     async def prepare(self, job: Job) -> None:
-        folder = self.session_dir(job.uuid)
-        await asyncio.to_thread(self._make_folders, job, folder)
-        for name, url, storage in _data(job.document):
-            await self._stage(job, name, url, storage)
+        await asyncio.to_thread(self._make_folders, job)
+        await self.workdir.stage_all(job)
         if job.executable.get("kind") == NOTEBOOK:
             s = self.settings
             try:
-                await asyncio.to_thread(notebooks.stage, folder, job.executable,
-                                        limit=s.data_limit * (1 << 20),
+                await asyncio.to_thread(notebooks.stage, self.session_dir(job.uuid),
+                                        job.executable, limit=s.data_limit * (1 << 20),
                                         timeout=s.data_timeout,
                                         allow_private=s.allow_private_data)
             except StagingError as problem:
                 raise PlatformError(f"fetching the notebook: {problem}") from None
         await self.submit(job)  # held already at accept; again after a restart
 
-    def _make_folders(self, job: Job, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in _storage_names(job.document):
-            self.storage_dir(job.uuid, name).mkdir(parents=True, exist_ok=True)
-        for name in _data_names(job.document):
-            self.data_dir(job.uuid, name).mkdir(parents=True, exist_ok=True)
+    def _make_folders(self, job: Job) -> None:
+        folder = self.workdir.make(job)
         script = folder / "job.sh"
         script.write_text(JOB_SCRIPT)
         script.chmod(0o755)
-
-    async def _stage(self, job: Job, name: str, url: str, storage: str | None) -> None:
-        """Download one data resource (once) and copy it onto its storage, if it has one."""
-        target = self.data_dir(job.uuid, name) / file_name(url, name)
-        if not target.exists():
-            try:
-                await asyncio.to_thread(download, url, target,
-                                        limit=self.settings.data_limit * (1 << 20),
-                                        timeout=self.settings.data_timeout,
-                                        allow_private=self.settings.allow_private_data)
-            except StagingError as problem:
-                raise PlatformError(f"staging data resource {name!r}: {problem}") from None
-        if storage is not None:
-            placed = self.storage_dir(job.uuid, storage) / target.name
-            if not placed.exists():
-                await asyncio.to_thread(shutil.copyfile, target, placed)
 
     async def submit(self, job: Job) -> str:
         """Submit the session's batch job (once), held until :meth:`start`; its job id."""
@@ -514,7 +496,7 @@ class SlurmPlatform(Platform):
                 return found
             folder = self.session_dir(job.uuid)
             if not (folder / "job.sh").exists():
-                await asyncio.to_thread(self._make_folders, job, folder)
+                await asyncio.to_thread(self._make_folders, job)
             if self.settings.hold == "reservation":
                 await self._reserve(job)
             args = self.sbatch_args(job)
@@ -705,9 +687,7 @@ class SlurmPlatform(Platform):
                 raise PlatformError(f"deleting the Slurm reservation failed: {result.text}")
         if self.settings.keep_storage:
             (folder / "job.sh").unlink(missing_ok=True)
-            await asyncio.to_thread(shutil.rmtree, folder / "data", True)
-        else:
-            await asyncio.to_thread(shutil.rmtree, folder, True)
+        await self.workdir.remove(job.uuid, keep_storage=self.settings.keep_storage)
 
     async def _wait_gone(self, jobid: str) -> None:
         """Wait until the job has left the active queue, so its files are no longer used."""
@@ -737,8 +717,8 @@ def _expand(template: Sequence[str], values: Mapping[str, str],
 def _mounts(job: Job, platform: SlurmPlatform) -> list[str]:
     """``source:target:mode`` for each volume of the compute resource on a storage resource
     (read-write unless READONLY) or a data resource (read-only unless READWRITE)."""
-    storage = set(_storage_names(job.document))
-    data = set(_data_names(job.document))
+    storage = set(_names(job.document.get("storage")))
+    data = set(_names(job.document.get("data")))
     volumes = _mapping(job.document.get("compute")).get("volumes")
     mounts = []
     for volume in _items(volumes):
@@ -754,46 +734,6 @@ def _mounts(job: Job, platform: SlurmPlatform) -> list[str]:
         mode = {"READONLY": "ro", "READWRITE": "rw"}.get(str(volume.get("mode")), mode)
         mounts.append(f"{source}:{path}:{mode}")
     return mounts
-
-
-def _data_names(document: Mapping[str, Any]) -> list[str]:
-    names = []
-    for item in _items(document.get("data")):
-        name = _mapping(item.get("meta")).get("name")
-        if isinstance(name, str) and _NAME.fullmatch(name):
-            names.append(name)
-    return names
-
-
-def _data(document: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(name, url, storage name or None) of each data resource to stage."""
-    placed: dict[str, str] = {}
-    for item in _items(document.get("storage")):
-        name = _mapping(item.get("meta")).get("name")
-        for data in item.get("data") or []:
-            if isinstance(name, str) and isinstance(data, str):
-                placed[data] = name
-    found = []
-    for item in _items(document.get("data")):
-        name = _mapping(item.get("meta")).get("name")
-        url = item.get("location")
-        if not isinstance(name, str) or not isinstance(url, str):
-            continue
-        if item.get("kind") != SIMPLE_DATA:
-            raise PlatformError(f"cannot stage data resource {name!r} of kind "
-                                f"{item.get('kind')!r} on the Slurm platform")
-        storage = item.get("storage") if isinstance(item.get("storage"), str) else None
-        found.append((name, url, storage or placed.get(name)))
-    return found
-
-
-def _storage_names(document: Mapping[str, Any]) -> list[str]:
-    names = []
-    for item in _items(document.get("storage")):
-        name = _mapping(item.get("meta")).get("name")
-        if isinstance(name, str) and _NAME.fullmatch(name):
-            names.append(name)
-    return names
 
 
 def _installed(command: Sequence[str], path: str, what: str) -> list[Reason]:
@@ -813,16 +753,6 @@ def _parse(handle: str) -> tuple[str, str]:
             or not _UUID.fullmatch(parts[2]):
         raise PlatformError(f"not a Slurm job handle: {handle!r}")
     return parts[1], parts[2]
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
 
 
 def tail_lines(path: Path, lines: int, limit: int = 64 * 1024) -> str:

@@ -120,16 +120,22 @@ class Broker:
         uuid."""
         return await self.offers.request(received, count, caller)
 
+    async def offer(self, received: Received, base: str, count: int | None = None,
+                    caller: Identity | None = None) -> tuple[str, dict[str, Any]]:
+        """Plan, hold and store offers, owned by ``caller``; the offer set's uuid and its
+        answer (URLs under ``base``), rendered from what was written."""
+        return await self.offers.answer(received, base, count, caller)
+
     async def direct(self, received: Received, caller: Identity | None = None) -> str:
         """Plan one offer and accept it at once; the session's uuid. 400 if impossible."""
-        offerset = await self.request(received, count=1, caller=caller)
-        first = await self.offers.in_thread(self.offers.first_offer, offerset)
-        if first is None:
-            messages = await self.offers.in_thread(self.offers.messages, offerset)
+        written = await self.offers.make(received, 1, caller)
+        if not written.sessions:
+            messages = written.messages[written.uuid]
             raise bad_request(
                 [documents.message_document(m) for m in messages if m["level"] == "ERROR"]
                 or [error("The request cannot be run", path="")]
             )
+        first = str(written.sessions[0]["uuid"])
         await self.update(first, {"kind": ENUM_UPDATE, "path": "/phase", "value": "ACCEPTED"},
                           caller=caller)
         return first

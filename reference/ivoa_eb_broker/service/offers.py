@@ -15,13 +15,19 @@ merged, and each offer, session and booking records its platform.
 
 The ledger is kept in memory between requests while the database's generation counter
 agrees (:mod:`.ledger_cache`); otherwise it is rebuilt from the live bookings.
+
+One pass: plan, hold and write happen in one worker-thread call and one transaction, which
+writes the offer set, its sessions, bookings and messages with one batched insert per table;
+the answer is rendered from the rows written (:class:`Written`), not read back, and nothing
+just created is checked for expiry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid as uuids
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +47,7 @@ from .messages import error, info, item
 from .ownership import Identity, owner_name
 from .quotes import priced, quote
 from .requirements import read
-from .rows import FOREVER, booking_of_row, reason_path, stored, timings
+from .rows import FOREVER, booking_of_row, reason_path, session_document, stored, timings
 
 log = structlog.get_logger("ivoa_eb_broker.service")
 
@@ -51,7 +57,21 @@ class Offers(Part):
 
     async def request(self, received: Received, count: int | None = None,
                       caller: Identity | None = None) -> str:
-        """Plan offers for a request, hold them, store everything; the offer set's uuid.
+        """Plan offers for a request, hold them, store everything; the offer set's uuid."""
+        return (await self.make(received, count, caller)).uuid
+
+    async def answer(self, received: Received, base: str, count: int | None = None,
+                     caller: Identity | None = None) -> tuple[str, dict[str, Any]]:
+        """Plan, hold and store offers; the offer set's uuid and its answer as ``caller``
+        sees it (URLs under ``base``), rendered from the rows just written: the same
+        document a read would give now, without reading."""
+        written = await self.make(received, count, caller)
+        return written.uuid, written.document(base, caller)
+
+    async def make(self, received: Received, count: int | None = None,
+                   caller: Identity | None = None) -> Written:
+        """Plan offers for a request, hold them, store everything in one transaction; what
+        was written.
 
         ``count`` bounds the number of offers (default: the configured offer count), and so
         does what remains of the caller's live-offer limit (429 when nothing does). The
@@ -74,7 +94,7 @@ class Offers(Part):
                     refusals.append(self._reason(member, reason.path, reason.message))
             if eligible:
                 refusals = []
-        async with self._ledger_lock:
+        async with self._ledger_lock:  # one worker-thread call: plan, hold, write
             return await self.in_thread(
                 self._plan_and_hold, received, reading.plan, refusals, count, eligible,
                 owner_name(caller),
@@ -117,7 +137,7 @@ class Offers(Part):
     def _plan_and_hold(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
         count: int | None, eligible: Sequence[Member], owner: str | None = None,
-    ) -> str:
+    ) -> Written:
         with self._cache.lock:  # shared by every platform's cache
             try:
                 return self._plan_and_hold_locked(received, wanted, refusals, count, eligible,
@@ -144,7 +164,7 @@ class Offers(Part):
     def _plan_and_hold_locked(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
         count: int | None, eligible: Sequence[Member], owner: str | None = None,
-    ) -> str:
+    ) -> Written:
         now = self.clock()
         offerset = str(uuids.uuid4())
         ledgers: dict[str, tuple[Ledger, int]] = {}
@@ -192,19 +212,16 @@ class Offers(Part):
                 if not offers:
                     messages.extend(reasons)
             answer = "YES" if offers else "NO"
-            repo.insert_offerset(
-                connection,
-                uuid=offerset,
-                created=now,
-                result=answer,
-                request_media_type=received.media_type,
-                request_body=received.body,
-                request=received.document,
-                document={"meta": {"uuid": offerset}, "result": answer},
-                owner=owner,
+            written = Written(
+                offerset={
+                    "uuid": offerset, "created": now, "result": answer,
+                    "request_media_type": received.media_type,
+                    "request_body": received.body, "request": received.document,
+                    "document": {"meta": {"uuid": offerset}, "result": answer},
+                    "owner": owner,
+                },
+                messages={offerset: [stored(m) for m in messages]},
             )
-            for message in messages:
-                repo.add_message(connection, offerset, stored(message))
             changed: set[str] = set()
             for position, (member, offer) in enumerate(offers):
                 session = str(uuids.uuid4())
@@ -213,62 +230,63 @@ class Offers(Part):
                     received.document, offer, session, now, preparing, releasing
                 )
                 document.update(quote(member, offer))
-                repo.insert_session(
-                    connection,
-                    uuid=session,
-                    offerset=offerset,
-                    position=position,
-                    phase=str(Phase.OFFERED),
-                    expires=offer.expires,
-                    created=now,
-                    modified=now,
-                    document=document,
-                    platform=member.name,
-                    owner=owner,
-                )
+                written.sessions.append({
+                    "uuid": session, "offerset": offerset, "position": position,
+                    "phase": str(Phase.OFFERED), "expires": offer.expires, "created": now,
+                    "modified": now, "document": document, "platform": member.name,
+                    "owner": owner,
+                })
                 # The ledger check again, inside the lock: a plan never overbooks. The booking
                 # holds the platform from the start of preparing to the end of releasing.
-                ledger = ledgers[member.name][0]
-                ledger.hold(
+                ledgers[member.name][0].hold(
                     session, session, offerset, offer.resources, offer.booked_start,
                     offer.booked_end, expires=offer.expires,
                 )
-                repo.insert_booking(
-                    connection,
-                    id=session,
-                    session=session,
-                    offerset=offerset,
-                    state=str(BookingState.HELD),
-                    cores=offer.cores,
-                    memory=offer.memory_gib,
-                    storage=offer.storage_gib,
-                    start=offer.booked_start,
-                    end=offer.booked_end,
-                    expires=offer.expires,
-                    platform=member.name,
-                )
-                for warning in received.warnings:
-                    repo.add_message(connection, session, stored(warning))
+                written.bookings.append({
+                    "id": session, "session": session, "offerset": offerset,
+                    "state": str(BookingState.HELD), "cores": offer.cores,
+                    "memory": offer.memory_gib, "storage": offer.storage_gib,
+                    "start": offer.booked_start, "end": offer.booked_end,
+                    "expires": offer.expires, "platform": member.name,
+                })
+                notes = [stored(warning) for warning in received.warnings]
                 if several:
-                    repo.add_message(connection, session, stored(info(
+                    notes.append(stored(info(
                         "Offered on platform {platform}", path="", platform=member.name)))
+                written.messages[session] = notes
                 changed.add(member.name)
-            for name in changed:
-                repo.bump_generation(connection, name)
+            repo.insert_offers(connection, written.offerset, written.sessions,
+                               written.bookings, written.messages)
+            for name in changed:  # this transaction holds the row lock of each
+                repo.set_generation(connection, name, ledgers[name][1] + 1)
         for name, (ledger, generation) in ledgers.items():
             self._caches[name].keep(ledger, generation + 1 if name in changed else generation)
         log.info("offers", offerset=offerset, result=answer, offers=len(offers),
                  platforms=sorted(changed))
-        return offerset
+        return written
 
-    def first_offer(self, offerset: str) -> str | None:
-        with transaction(self.engine) as connection:
-            rows = repo.sessions_of(connection, offerset)
-        return rows[0]["uuid"] if rows else None
+@dataclass
+class Written:
+    """The rows of one offer set as written in its transaction: the answer is rendered from
+    them, so a fresh offer set is never read back."""
 
-    def messages(self, owner: str) -> list[Mapping[str, Any]]:
-        with transaction(self.engine) as connection:
-            return list(repo.messages_of(connection, [owner])[owner])
+    offerset: dict[str, Any]
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    bookings: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def uuid(self) -> str:
+        return str(self.offerset["uuid"])
+
+    def document(self, base: str, caller: Identity | None = None) -> dict[str, Any]:
+        """The offer set as ``caller`` reads it now (what ``Sessions.offerset`` gives)."""
+        offers = [session_document(s, base, self.messages[s["uuid"]], caller)
+                  for s in self.sessions]
+        return documents.offerset(
+            self.offerset["document"], url=f"{base}/offersets/{self.uuid}", offers=offers,
+            messages=self.messages[self.uuid],
+        )
 
 
 def _merge(

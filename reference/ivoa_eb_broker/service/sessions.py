@@ -37,6 +37,8 @@ from .ownership import Identity, permitted, visible
 from .rows import available, iso, refused, session_document, stored, unknown
 
 log = structlog.get_logger("ivoa_eb_broker.service")
+#: A read of one thing (uuid, base, caller, now): None when it found something due to expire.
+Reader = Callable[[str, str, Identity | None, datetime | None], dict[str, Any] | None]
 PHASE_PATHS = ("phase", "/phase", "state", "/state")
 ENUM_UPDATE = "uri:enum-value-update"
 
@@ -53,40 +55,59 @@ class Sessions(Part):
 
     async def offerset(self, uuid: str, base: str, caller: Identity | None = None
                        ) -> dict[str, Any]:
-        """The offer set as it is now, its offers with their current phases; as if unknown
-        to a caller who may not see it."""
-        await self._expire_due(offerset=uuid)
-        return await self.in_thread(self._read_offerset, uuid, base, caller)
-
-    def _read_offerset(self, uuid: str, base: str, caller: Identity | None) -> dict[str, Any]:
-        with transaction(self.engine) as connection:
-            row = repo.get_offerset(connection, uuid)
-            if row is None or not visible(row["owner"], caller):
-                raise unknown("offer set", uuid)
-            sessions = repo.sessions_of(connection, uuid)
-            messages = repo.messages_of(connection, [uuid, *(s["uuid"] for s in sessions)])
-        offers = [session_document(s, base, messages[s["uuid"]], caller) for s in sessions]
-        return documents.offerset(
-            row["document"], url=f"{base}/offersets/{uuid}", offers=offers, messages=messages[uuid]
-        )
+        """The offer set as it is now, its offers with their current phases (offers past
+        their ``expires`` are EXPIRED first); as if unknown to a caller who may not see it."""
+        return await self.in_thread(self._current, self._read_offerset, uuid, base, caller)
 
     async def session(self, uuid: str, base: str, caller: Identity | None = None
                       ) -> dict[str, Any]:
         """The session as it is now (an offer past its ``expires`` is EXPIRED first); as if
         unknown to a caller who may not see it."""
-        await self._expire_due(session=uuid)
-        return await self.in_thread(self._read_session, uuid, base, caller)
+        return await self.in_thread(self._current, self._read_session, uuid, base, caller)
 
-    def _read_session(self, uuid: str, base: str, caller: Identity | None) -> dict[str, Any]:
+    def _current(self, reader: Reader, uuid: str, base: str, caller: Identity | None
+                 ) -> dict[str, Any]:
+        """Read in one transaction; only when something read is due to expire, expire it
+        (its own write transaction) and read again. One worker-thread call either way."""
+        found = reader(uuid, base, caller, self.clock())
+        if found is None:
+            found = reader(uuid, base, caller, None)
+        assert found is not None  # a read without ``now`` expires nothing
+        return found
+
+    def _read_offerset(self, uuid: str, base: str, caller: Identity | None,
+                       now: datetime | None) -> dict[str, Any] | None:
+        """The offer set; None (after expiring them) if any of its offers was due."""
+        with transaction(self.engine) as connection:
+            row = repo.get_offerset(connection, uuid)
+            if row is None or not visible(row["owner"], caller):
+                raise unknown("offer set", uuid)
+            sessions = repo.sessions_of(connection, uuid)
+            due = now is not None and any(_due(s, now) for s in sessions)
+            if not due:
+                messages = repo.messages_of(connection, [uuid, *(s["uuid"] for s in sessions)])
+        if due:
+            self._expire(None, uuid)
+            return None
+        offers = [session_document(s, base, messages[s["uuid"]], caller) for s in sessions]
+        return documents.offerset(
+            row["document"], url=f"{base}/offersets/{uuid}", offers=offers, messages=messages[uuid]
+        )
+
+    def _read_session(self, uuid: str, base: str, caller: Identity | None,
+                      now: datetime | None) -> dict[str, Any] | None:
+        """The session; None (after expiring it) if it was due."""
         with transaction(self.engine) as connection:
             row = repo.get_session(connection, uuid)
             if row is None or not visible(row["owner"], caller):
                 raise unknown("session", uuid)
-            messages = repo.messages_of(connection, [uuid])[uuid]
+            due = now is not None and _due(row, now)
+            if not due:
+                messages = repo.messages_of(connection, [uuid])[uuid]
+        if due:
+            self._expire(uuid, None)
+            return None
         return session_document(row, base, messages, caller)
-
-    async def _expire_due(self, *, session: str | None = None, offerset: str | None = None) -> None:
-        await self.in_thread(self._expire, session, offerset)
 
     def _due(self, connection: Connection, session: str | None, offerset: str | None,
              now: datetime) -> list[Mapping[str, Any]]:
@@ -97,7 +118,7 @@ class Sessions(Part):
         else:
             found = [repo.get_session(connection, u) for u in repo.stale_offers(connection, now)]
             rows = [r for r in found if r is not None]
-        return [r for r in rows if expiry_due(Phase(r["phase"]), r["expires"], now)]
+        return [r for r in rows if _due(r, now)]
 
     def _expire(self, session: str | None, offerset: str | None) -> int:
         now = self.clock()
@@ -380,3 +401,8 @@ class Sessions(Part):
     def booking(self, uuid: str) -> Mapping[str, Any] | None:
         with transaction(self.engine) as connection:
             return repo.booking_of(connection, uuid)
+
+
+def _due(row: Mapping[str, Any], now: datetime) -> bool:
+    """An offer row past its ``expires``, not yet marked EXPIRED."""
+    return expiry_due(Phase(row["phase"]), row["expires"], now)

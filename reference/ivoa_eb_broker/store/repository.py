@@ -17,19 +17,31 @@ from .schema import bookings, ledger_locks, messages, offersets, sessions
 # --- offer sets --------------------------------------------------------------------------
 
 
-def insert_offerset(connection: Connection, **row: Any) -> None:
-    connection.execute(insert(offersets).values(**row))
-
-
 def get_offerset(connection: Connection, uuid: str) -> RowMapping | None:
     return connection.execute(select(offersets).where(offersets.c.uuid == uuid)).mappings().first()
 
 
+def insert_offers(
+    connection: Connection,
+    offerset: Mapping[str, Any],
+    session_rows: Sequence[Mapping[str, Any]],
+    booking_rows: Sequence[Mapping[str, Any]],
+    messages_by_owner: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> None:
+    """An offer set with its sessions, bookings and messages: one statement per table, the
+    rows of each sent together (executemany). Session rows start at version 1."""
+    connection.execute(insert(offersets), [dict(offerset)])
+    if session_rows:
+        connection.execute(insert(sessions), [{"version": 1, **row} for row in session_rows])
+    if booking_rows:
+        connection.execute(insert(bookings), [dict(row) for row in booking_rows])
+    rows = [_message_row(owner, item) for owner, items in messages_by_owner.items()
+            for item in items]
+    if rows:
+        connection.execute(insert(messages), rows)
+
+
 # --- sessions ----------------------------------------------------------------------------
-
-
-def insert_session(connection: Connection, **row: Any) -> None:
-    connection.execute(insert(sessions).values(version=1, **row))
 
 
 def get_session(connection: Connection, uuid: str) -> RowMapping | None:
@@ -82,10 +94,6 @@ def update_session(connection: Connection, uuid: str, version: int, **changes: A
 # --- bookings ----------------------------------------------------------------------------
 
 
-def insert_booking(connection: Connection, **row: Any) -> None:
-    connection.execute(insert(bookings).values(**row))
-
-
 def set_bookings(
     connection: Connection,
     state: str,
@@ -136,17 +144,19 @@ def booking_of(connection: Connection, session: str) -> RowMapping | None:
 # --- messages ----------------------------------------------------------------------------
 
 
+def _message_row(owner: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "owner": owner,
+        "time": item["time"],
+        "level": item["level"],
+        "template": item["template"],
+        "values": dict(item.get("values", {})),
+        "message": item["message"],
+    }
+
+
 def add_message(connection: Connection, owner: str, item: Mapping[str, Any]) -> None:
-    connection.execute(
-        insert(messages).values(
-            owner=owner,
-            time=item["time"],
-            level=item["level"],
-            template=item["template"],
-            values=dict(item.get("values", {})),
-            message=item["message"],
-        )
-    )
+    connection.execute(insert(messages).values(**_message_row(owner, item)))
 
 
 def messages_of(connection: Connection, owners: Iterable[str]) -> dict[str, list[RowMapping]]:
@@ -174,9 +184,34 @@ def lock_ledger(connection: Connection, platform: str) -> int:
     query = select(ledger_locks.c.generation).where(ledger_locks.c.platform == platform)
     generation = connection.execute(query.with_for_update()).scalar_one_or_none()
     if generation is None:
-        connection.execute(insert(ledger_locks).values(platform=platform, generation=0))
+        # Several brokers may find the row missing at once: the first insert wins, the
+        # others insert nothing (not a duplicate-key failure), and all then lock the row.
+        connection.execute(_insert_if_missing(connection, platform))
         generation = connection.execute(query.with_for_update()).scalar_one()
     return int(generation)
+
+
+def _insert_if_missing(connection: Connection, platform: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of a platform's ``ledger_locks`` row."""
+    values = {"platform": platform, "generation": 0}
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_postgresql
+
+        return insert_postgresql(ledger_locks).values(**values).on_conflict_do_nothing()
+    if connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as insert_sqlite
+
+        return insert_sqlite(ledger_locks).values(**values).on_conflict_do_nothing()
+    return insert(ledger_locks).values(**values)
+
+
+def set_generation(connection: Connection, platform: str, generation: int) -> None:
+    """Record a change to the bookings by a transaction that holds the platform's row lock
+    (:func:`lock_ledger`) and so knows the generation it read."""
+    connection.execute(
+        update(ledger_locks).where(ledger_locks.c.platform == platform)
+        .values(generation=generation)
+    )
 
 
 def bump_generation(connection: Connection, platform: str) -> int:

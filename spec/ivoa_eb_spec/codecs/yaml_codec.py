@@ -6,6 +6,11 @@ floats, booleans and null. Plain scalars resolve as in the JSON schema of YAML 1
 tag (``!!python/object``, ``!!timestamp``, ``!!binary``, ``!!set`` ...) is refused, and so are
 duplicate keys, recursive aliases, more than a few aliases and alias expansion beyond a
 bound (the "billion laughs" bomb).
+
+Scanning, parsing and emitting run in libyaml (PyYAML's C extension) when it is installed,
+as it is with the PyYAML wheels; the hardening (composer, constructor, resolver) is the same
+Python code either way, so both read a document alike. Without libyaml the pure-Python
+reader, scanner, parser and emitter do the same job, slower.
 """
 
 from __future__ import annotations
@@ -19,9 +24,15 @@ from yaml.constructor import BaseConstructor
 from yaml.events import AliasEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
+
+try:  # libyaml: the C scanner, parser and emitter
+    from yaml._yaml import CEmitter as _CEmitter
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CEmitter = _CParser = None
 
 from .errors import DecodeError
 
@@ -145,7 +156,7 @@ _JsonConstructor.add_constructor(_MAP, _JsonConstructor.construct_json_mapping)
 _JsonConstructor.add_constructor(None, _JsonConstructor.construct_refused)
 
 
-class _HardenedLoader(Reader, Scanner, Parser, _BoundedComposer, _JsonConstructor, _JsonResolver):
+class _PureLoader(Reader, Scanner, Parser, _BoundedComposer, _JsonConstructor, _JsonResolver):
     """PyYAML's pure-Python pipeline with the hardened composer, constructor and resolver."""
 
     def __init__(self, stream: str) -> None:
@@ -155,6 +166,23 @@ class _HardenedLoader(Reader, Scanner, Parser, _BoundedComposer, _JsonConstructo
         _BoundedComposer.__init__(self)
         _JsonConstructor.__init__(self)
         _JsonResolver.__init__(self)
+
+
+if _CParser is not None:
+
+    class _CLoader(_BoundedComposer, _CParser, _JsonConstructor, _JsonResolver):  # type: ignore[misc,valid-type]
+        """libyaml's scanner and parser (events), then the same hardened composer,
+        constructor and resolver as the pure-Python loader: only the events come from C."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _BoundedComposer.__init__(self)
+            _JsonConstructor.__init__(self)
+            _JsonResolver.__init__(self)
+
+    _HardenedLoader: type = _CLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _HardenedLoader = _PureLoader
 
 
 def _line(node: Node) -> int:
@@ -196,9 +224,12 @@ def load_yaml(body: bytes) -> Any:
         if loader.used_aliases and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
             raise _YamlInputError(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes")
         return loader.construct_document(node)
-    except _YamlInputError as error:
+    except (_YamlInputError, ReaderError) as error:
+        # libyaml reads lazily: a refused character shows up here, not when it is built.
         raise DecodeError([("", f"YAML refused: {error}")]) from None
     except yaml.YAMLError as error:
+        if "maximum nesting depth" in str(error):  # libyaml's own bound (1000 levels)
+            raise DecodeError([("", "YAML refused: nested too deeply")]) from None
         raise DecodeError([("", f"YAML syntax error: {error}")]) from None
     except RecursionError:
         raise DecodeError([("", "YAML refused: nested too deeply")]) from None
@@ -206,38 +237,44 @@ def load_yaml(body: bytes) -> Any:
         loader.dispose()
 
 
-class _ReadableDumper(yaml.SafeDumper):
-    """Block style, no anchors; strings that look like other types are quoted."""
+def _readable(base: type[yaml.SafeDumper]) -> type[yaml.SafeDumper]:
+    """A dumper on ``base``: block style, no anchors; strings that look like other types
+    are quoted."""
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+    class Readable(base):  # type: ignore[valid-type,misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
 
-    def represent_text(self, data: str) -> ScalarNode:
-        # A reader folds NEL and the Unicode line separators of an unquoted or single-quoted
-        # scalar into plain line breaks; double quotes carry them as escapes.
-        style = '"' if _FOLDED.search(data) else None
-        return self.represent_scalar(_STR, str(data), style=style)
+        def represent_text(self, data: str) -> ScalarNode:
+            # A reader folds NEL and the Unicode line separators of an unquoted or
+            # single-quoted scalar into plain line breaks; double quotes carry them as escapes.
+            style = '"' if _FOLDED.search(data) else None
+            return self.represent_scalar(_STR, str(data), style=style)
+
+    # A string that our loader would read as another type is quoted, as well as one that a
+    # YAML 1.1 reader would (the dumper's own resolvers): so both read the string back.
+    for tag, pattern, first in _IMPLICIT:
+        Readable.add_implicit_resolver(tag, pattern, first)
+    Readable.add_representer(str, Readable.represent_text)
+    # Enum members that are strings (phases, levels) are written as their value.
+    Readable.add_multi_representer(str, Readable.represent_text)
+    return Readable
 
 
 _FOLDED = re.compile("[\x85\u2028\u2029\r]")
-
-# A string that our loader would read as another type is quoted, as well as one that a
-# YAML 1.1 reader would (the dumper's own resolvers): so both read the string back.
-for _tag, _pattern, _first in _IMPLICIT:
-    _ReadableDumper.add_implicit_resolver(_tag, _pattern, _first)
-_ReadableDumper.add_representer(str, _ReadableDumper.represent_text)
-# Enum members that are strings (phases, levels) are written as their value.
-_ReadableDumper.add_multi_representer(str, _ReadableDumper.represent_text)
+_PureDumper = _readable(yaml.SafeDumper)
+#: The dumper in use: libyaml's emitter when installed.
+_ReadableDumper = _readable(yaml.CSafeDumper) if _CEmitter is not None else _PureDumper
 
 
 def dump_yaml(document: Any) -> bytes:
     """A readable YAML body of a JSON value: block style, keys in the document's order."""
-    text = yaml.dump(
+    return yaml.dump(  # type: ignore[no-any-return]
         document,
         Dumper=_ReadableDumper,
         sort_keys=False,
         default_flow_style=False,
         allow_unicode=True,
         width=100,
+        encoding="utf-8",
     )
-    return text.encode("utf-8")

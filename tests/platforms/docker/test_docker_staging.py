@@ -132,4 +132,4 @@ def test_loopback_data_is_refused_unless_the_operator_allows_it(work: Path,
     assert [r.path for r in reasons if "private or local" in r.message] == ["/data/0/location"]
     session = job(request)
     with pytest.raises(PlatformError, match="private or local"):
-        asyncio.run(strict._stage(session, "catalogue", f"{served}/catalogue.csv", None))
+        asyncio.run(strict.workdir.stage(session, "catalogue", f"{served}/catalogue.csv", None))
