@@ -24,6 +24,7 @@ OPERATIONS = [
     ("POST", "/requests"),
     ("POST", "/direct"),
     ("GET", "/offersets/{uuid}"),
+    ("GET", "/sessions"),
     ("GET", "/sessions/{uuid}"),
     ("POST", "/sessions/{uuid}"),
     ("GET", "/availability"),

@@ -25,9 +25,8 @@ from sqlalchemy import Engine, RowMapping, Table
 from ..core import Phase
 from ..store import listing, transaction
 from ..store import repository as repo
-from .errors import bad_request
-from .messages import error
 from .ownership import Identity
+from .query import refuse, whole_number
 
 #: Sessions per page when the client names no ``limit``, and the most a page holds.
 DEFAULT_LIMIT = 50
@@ -58,10 +57,6 @@ class SessionQuery:
         return items
 
 
-def _refuse(parameter: str, value: str, reason: str) -> Exception:
-    return bad_request([error(
-        "The query parameter {parameter}={value} is not valid: {reason}", path="",
-        parameter=parameter, value=value[:100], reason=reason)])
 
 
 def parse_query(items: Sequence[tuple[str, str]]) -> SessionQuery:
@@ -72,17 +67,16 @@ def parse_query(items: Sequence[tuple[str, str]]) -> SessionQuery:
     for name, value in items:
         if name == "phase":
             if value not in PHASES:
-                raise _refuse(name, value, "expected one of " + ", ".join(PHASES))
+                raise refuse(name, value, "expected one of " + ", ".join(PHASES))
             phases.append(value)
         elif name in ("after", "before"):
             try:
                 found[name] = parse_instant(value)
             except TimeFormatError as problem:
-                raise _refuse(name, value, str(problem)) from None
+                raise refuse(name, value, str(problem)) from None
         elif name == "limit":
-            if not value.isascii() or not value.isdigit() or int(value) < 1:
-                raise _refuse(name, value, "expected a whole number of at least 1")
-            found["limit"] = min(int(value), MAX_LIMIT)
+            number = whole_number(name, value, 1, "expected a whole number of at least 1")
+            found["limit"] = min(number, MAX_LIMIT)
         elif name == "page":
             found["cursor"] = decode_cursor(value)
     return SessionQuery(phases=tuple(dict.fromkeys(phases)), **found)
@@ -102,7 +96,7 @@ def decode_cursor(token: str) -> tuple[datetime, str]:
         if moment.tzinfo is None or len(uuid) != 36:
             raise ValueError(token)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise _refuse("page", token, "not a cursor of this broker's next links") from None
+        raise refuse("page", token, "not a cursor of this broker's next links") from None
     return moment, uuid
 
 

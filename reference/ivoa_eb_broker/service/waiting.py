@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Phase, is_terminal
-from .errors import bad_request
-from .messages import error
+from .query import refuse, whole_number
 
 #: The longest a blocking read waits, in seconds (a larger ``wait``, or -1, means this).
 MAX_WAIT = 60
@@ -47,17 +46,12 @@ def parse_wait(items: Sequence[tuple[str, str]]) -> WaitQuery | None:
     if "wait" not in found:
         return None
     text = found["wait"]
-    if not text.isascii() or not text.lstrip("-").isdigit() or int(text) < -1:
-        raise bad_request([error(
-            "The query parameter {parameter}={value} is not valid: {reason}", path="",
-            parameter="wait", value=text[:100],
-            reason="expected whole seconds, at least 0, or -1 for the broker's longest wait")])
-    seconds = MAX_WAIT if int(text) == -1 else min(int(text), MAX_WAIT)
+    asked = whole_number(
+        "wait", text, -1, "expected whole seconds, at least 0, or -1 for the broker's longest wait")
+    seconds = MAX_WAIT if asked == -1 else min(asked, MAX_WAIT)
     phase = found.get("phase")
     if phase is not None and phase not in PHASES:
-        raise bad_request([error(
-            "The query parameter {parameter}={value} is not valid: {reason}", path="",
-            parameter="phase", value=phase[:100], reason="expected one of " + ", ".join(PHASES))])
+        raise refuse("phase", phase, "expected one of " + ", ".join(PHASES))
     return WaitQuery(seconds, phase)
 
 
