@@ -48,12 +48,27 @@ def _fresh_offers(ctx: Context) -> tuple[list[dict[str, Any]], datetime | None, 
     _, answer = probe.post_request(ctx, probe.document("baseline"))
     doc = answer.try_document() if answer.status == 200 else None
     offers = probe.offers(doc)
-    created = probe.get(offers[0], "meta", "created") if offers else None
+    return offers, _instant(probe.get(offers[0], "meta", "created") if offers else None), answer
+
+
+def _instant(value: Any) -> datetime | None:
+    """``value`` as an instant, or None when it is not one."""
     try:
-        moment = iso8601.parse_instant(created) if isinstance(created, str) else None
+        return iso8601.parse_instant(value) if isinstance(value, str) else None
     except iso8601.TimeFormatError:
-        moment = None
-    return offers, moment, answer
+        return None
+
+
+def _two_fresh_offers(ctx: Context) -> tuple[list[dict[str, Any]], datetime, str] | Outcome:
+    """Two or more new offers, their creation instant and the ``after`` value just before it;
+    or the outcome that ends the check (no listing, too few offers)."""
+    if _absent(ctx):
+        return not_applicable("the broker does not list sessions (UWS-01)")
+    offers, created, _ = _fresh_offers(ctx)
+    if len(offers) < 2 or created is None:
+        _reject(ctx, offers)
+        return skipped("the baseline request got fewer than two offers with meta.created")
+    return offers, created, iso8601.format_instant(created - timedelta(seconds=1))
 
 
 def _walk(client: BrokerClient, query: list[tuple[str, str]]
@@ -105,13 +120,7 @@ def listing(ctx: Context) -> Iterator[Outcome]:
     problems = spec.schema_errors(doc, "session-list")
     created = [probe.get(s, "meta", "created") for s in probe.get(doc, "sessions") or []
                if isinstance(s, dict)]
-    moments = []
-    for text in created:
-        try:
-            moments.append(iso8601.parse_instant(text) if isinstance(text, str) else None)
-        except iso8601.TimeFormatError:
-            moments.append(None)
-    known = [m for m in moments if m is not None]
+    known = [m for m in map(_instant, created) if m is not None]
     if known != sorted(known):
         problems.append("the sessions are not in order of meta.created, oldest first")
     yield judge(problems, f"a SessionList of {len(created)} sessions", answer.evidence)
@@ -120,17 +129,13 @@ def listing(ctx: Context) -> Iterator[Outcome]:
 @check("uws.list-filters", ["UWS-03"], "GET /sessions filters by phase, after and before, "
        "and refuses values that do not parse", cost=2.0)
 def list_filters(ctx: Context) -> Iterator[Outcome]:
-    if _absent(ctx):
-        yield not_applicable("the broker does not list sessions (UWS-01)")
+    prepared = _two_fresh_offers(ctx)
+    if isinstance(prepared, Outcome):
+        yield prepared
         return
-    offers, created, answer = _fresh_offers(ctx)
-    if len(offers) < 2 or created is None:
-        yield skipped("the baseline request got fewer than two offers with meta.created")
-        _reject(ctx, offers)
-        return
+    offers, created, after = prepared
     _reject(ctx, offers[:1])  # one REJECTED among OFFERED siblings: the phase filter shows
     mine = set(_uuids(offers))
-    after = iso8601.format_instant(created - timedelta(seconds=1))
     problems: list[str] = []
     answers, listed, trouble = _walk(ctx.client, [("phase", "OFFERED"), ("after", after)])
     problems += trouble
@@ -139,12 +144,9 @@ def list_filters(ctx: Context) -> Iterator[Outcome]:
         if phase != "OFFERED":
             problems.append(f"phase=OFFERED listed {uuid} in phase {phase}")
         stamp = probe.get(session, "meta", "created")
-        try:
-            if isinstance(stamp, str) and iso8601.parse_instant(stamp) <= created - timedelta(
-                    seconds=1):
-                problems.append(f"after={after} listed {uuid}, created {stamp}")
-        except iso8601.TimeFormatError:
-            pass
+        moment = _instant(stamp)
+        if moment is not None and moment <= created - timedelta(seconds=1):
+            problems.append(f"after={after} listed {uuid}, created {stamp}")
     expected = mine - {_uuids(offers[:1])[0]}
     found = set(_uuids(listed))
     # An offer may have expired meanwhile (short offer lifetimes): missing only if still OFFERED.
@@ -176,15 +178,11 @@ def list_filters(ctx: Context) -> Iterator[Outcome]:
 @check("uws.list-pages", ["UWS-04"], "GET /sessions pages are bounded by limit and linked by "
        "next", cost=2.0)
 def list_pages(ctx: Context) -> Iterator[Outcome]:
-    if _absent(ctx):
-        yield not_applicable("the broker does not list sessions (UWS-01)")
+    prepared = _two_fresh_offers(ctx)
+    if isinstance(prepared, Outcome):
+        yield prepared
         return
-    offers, created, _ = _fresh_offers(ctx)
-    if len(offers) < 2 or created is None:
-        yield skipped("the baseline request got fewer than two offers with meta.created")
-        _reject(ctx, offers)
-        return
-    after = iso8601.format_instant(created - timedelta(seconds=1))
+    offers, _, after = prepared
     answers, listed, problems = _walk(ctx.client, [("after", after), ("limit", "1")])
     for number, answer in enumerate(answers, start=1):
         count = len(probe.get(answer.try_document(), "sessions") or [])

@@ -22,16 +22,14 @@ from urllib.parse import urlencode
 from ivoa_eb_spec.iso8601 import TimeFormatError, format_instant, parse_instant
 from sqlalchemy import Engine, RowMapping, Table
 
-from ..core import Phase
 from ..store import listing, transaction
 from ..store import repository as repo
 from .ownership import Identity
-from .query import refuse, whole_number
+from .query import phase, refuse, whole_number
 
 #: Sessions per page when the client names no ``limit``, and the most a page holds.
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
-PHASES = tuple(str(p) for p in Phase)
 
 
 @dataclass(frozen=True)
@@ -66,9 +64,7 @@ def parse_query(items: Sequence[tuple[str, str]]) -> SessionQuery:
     found: dict[str, Any] = {}
     for name, value in items:
         if name == "phase":
-            if value not in PHASES:
-                raise refuse(name, value, "expected one of " + ", ".join(PHASES))
-            phases.append(value)
+            phases.append(phase(name, value))
         elif name in ("after", "before"):
             try:
                 found[name] = parse_instant(value)

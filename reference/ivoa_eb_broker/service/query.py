@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from ..core import Phase
 from .errors import bad_request
 from .messages import error
 
 INT64_MAX = 2**63 - 1
 """The OpenAPI bounds every integer parameter by ``int64``; a larger value is refused."""
+PHASES = tuple(str(p) for p in Phase)
 
 
 def refuse(parameter: str, value: str, reason: str) -> Exception:
@@ -27,3 +29,10 @@ def whole_number(parameter: str, text: str, minimum: int, reason: str) -> int:
     if not minimum <= value <= INT64_MAX:
         raise refuse(parameter, text, reason)
     return value
+
+
+def phase(parameter: str, text: str) -> str:
+    """``text`` if it names a phase, else a 400 listing the phases."""
+    if text not in PHASES:
+        raise refuse(parameter, text, "expected one of " + ", ".join(PHASES))
+    return text

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Phase, is_terminal
-from .query import refuse, whole_number
+from .query import PHASES, phase, whole_number
 
 #: The longest a blocking read waits, in seconds (a larger ``wait``, or -1, means this).
 MAX_WAIT = 60
@@ -27,7 +27,6 @@ MAX_WAIT = 60
 POLL = 2.0
 #: The response header that says a broker honoured ``wait``, and for how many seconds.
 HEADER = "EB-Wait"
-PHASES = tuple(str(p) for p in Phase)
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,8 @@ def parse_wait(items: Sequence[tuple[str, str]]) -> WaitQuery | None:
     asked = whole_number(
         "wait", text, -1, "expected whole seconds, at least 0, or -1 for the broker's longest wait")
     seconds = MAX_WAIT if asked == -1 else min(asked, MAX_WAIT)
-    phase = found.get("phase")
-    if phase is not None and phase not in PHASES:
-        raise refuse("phase", phase, "expected one of " + ", ".join(PHASES))
-    return WaitQuery(seconds, phase)
+    asked_phase = found.get("phase")
+    return WaitQuery(seconds, None if asked_phase is None else phase("phase", asked_phase))
 
 
 class PhaseWatch:
