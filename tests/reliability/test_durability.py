@@ -63,3 +63,20 @@ def test_postgresql_runs_with_its_durable_defaults() -> None:
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() != "off"
     finally:
         engine.dispose()
+
+
+def test_only_new_offers_skip_the_wait_for_the_disk(tmp_path: Path) -> None:
+    """Offers are not covered by LIFE-32: their transaction commits at NORMAL; every other
+    transaction on the same connection is back at FULL (the level is set at each BEGIN)."""
+    from ivoa_eb_broker.store import transaction
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    levels = []
+    for durable in (False, True, False, True):
+        with transaction(engine, exclusive=True, durable=durable) as connection:
+            levels.append(int(connection.exec_driver_sql("PRAGMA synchronous").scalar()))
+    assert levels == [NORMAL, FULL, NORMAL, FULL]
+    assert synchronous(engine) == FULL
+    lazy = open_engine(f"sqlite:///{tmp_path / 'e.sqlite'}", synchronous="NORMAL")
+    with transaction(lazy) as connection:  # a broker set to NORMAL stays NORMAL throughout
+        assert int(connection.exec_driver_sql("PRAGMA synchronous").scalar()) == NORMAL

@@ -21,7 +21,7 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -283,55 +283,168 @@ class BookingExpired(LedgerError):
 
 
 _Piece = tuple[datetime, datetime, tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]
+_Amounts = tuple[int, int, int]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_BEFORE_ALL = -(1 << 62)
+"""Before every instant a datetime can hold (in microseconds since the epoch)."""
+_AFTER_ALL = 1 << 62
+
+
+def _us(instant: datetime) -> int:
+    """Microseconds since the epoch: the ledger's inner loops compare ints, not datetimes."""
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _instant(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+class _Steps:
+    """The free amount of each resource over time, kept up to date as bookings come and go.
+
+    ``times`` are the breakpoints (``times[0]`` lies before every instant); piece ``i``
+    covers ``[times[i], times[i + 1])`` and has ``free[r][i]`` of resource ``r`` free. A
+    breakpoint stays while some booking starts or ends there (or the capacity changes), so
+    released bookings leave nothing behind. The amounts are three flat lists so that the
+    least amount over a span is a slice and a ``min``, at C speed.
+    """
+
+    __slots__ = ("times", "free", "_edges")
+
+    def __init__(self, capacity: Capacity) -> None:
+        self.times = [_BEFORE_ALL, *(_us(t) for t, _ in capacity.changes)]
+        amounts = [capacity.base, *(r for _, r in capacity.changes)]
+        self.free = (
+            [a.cores for a in amounts],
+            [a.memory_gib for a in amounts],
+            [a.storage_gib for a in amounts],
+        )
+        self._edges: Counter[int] = Counter(self.times)  # the capacity's own, never released
+
+    @classmethod
+    def build(cls, capacity: Capacity, bookings: Iterable[Booking]) -> _Steps:
+        """The step function of many bookings at once: one sort, one running sum."""
+        steps = cls(capacity)
+        deltas: dict[int, list[int]] = {}
+        for b in bookings:
+            r = b.resources
+            for at, sign in ((_us(b.start), 1), (_us(b.end), -1)):
+                d = deltas.setdefault(at, [0, 0, 0])
+                d[0] += sign * r.cores
+                d[1] += sign * r.memory_gib
+                d[2] += sign * r.storage_gib
+                steps._edges[at] += 1
+        capacity_at = dict(zip(steps.times, zip(*steps.free, strict=True), strict=True))
+        times = sorted(set(steps.times) | set(deltas))
+        cap: _Amounts = (0, 0, 0)
+        used = [0, 0, 0]
+        columns: tuple[list[int], list[int], list[int]] = ([], [], [])
+        for t in times:
+            cap = capacity_at.get(t, cap)
+            d = deltas.get(t)
+            if d is not None:
+                used[0] += d[0]
+                used[1] += d[1]
+                used[2] += d[2]
+            for column, c, u in zip(columns, cap, used, strict=True):
+                column.append(c - u)
+        steps.times = times
+        steps.free = columns
+        return steps
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The indices ``[i, j)`` of the pieces that overlap ``[start, end)``."""
+        return bisect.bisect_right(self.times, start) - 1, bisect.bisect_left(self.times, end)
+
+    def end_of(self, i: int) -> int:
+        return self.times[i + 1] if i + 1 < len(self.times) else _AFTER_ALL
+
+    def least(self, start: int, end: int) -> _Amounts:
+        """The least free amount of each resource at any instant of ``[start, end)``."""
+        i, j = self.span(start, end)
+        fc, fm, fs = self.free
+        return min(fc[i:j]), min(fm[i:j]), min(fs[i:j])
+
+    def last_misfit_end(self, need: _Amounts, start: int, end: int) -> int | None:
+        """The end of the last piece of ``[start, end)`` where ``need`` does not fit, or
+        ``None`` if it fits throughout (checked first, with three ``min`` calls)."""
+        i, j = self.span(start, end)
+        fc, fm, fs = self.free
+        nc, nm, ns = need
+        if min(fc[i:j]) >= nc and min(fm[i:j]) >= nm and min(fs[i:j]) >= ns:
+            return None
+        for k in range(j - 1, i - 1, -1):
+            if fc[k] < nc or fm[k] < nm or fs[k] < ns:
+                return self.end_of(k)
+        raise AssertionError("a misfit seen by min() was not found")  # pragma: no cover
+
+    def take(self, start: int, end: int, amounts: _Amounts) -> None:
+        """Book ``amounts`` over ``[start, end)`` (negative amounts give them back)."""
+        i = self._split(start)
+        j = self._split(end)
+        for column, amount in zip(self.free, amounts, strict=True):
+            if amount:
+                column[i:j] = [x - amount for x in column[i:j]]
+
+    def hold(self, start: int, end: int, amounts: _Amounts) -> None:
+        self.take(start, end, amounts)
+        self._edges[start] += 1
+        self._edges[end] += 1
+
+    def release(self, start: int, end: int, amounts: _Amounts) -> None:
+        self.take(start, end, (-amounts[0], -amounts[1], -amounts[2]))
+        for at in (start, end):
+            self._edges[at] -= 1
+            if not self._edges[at]:
+                del self._edges[at]
+                self._merge(at)
+
+    def _split(self, at: int) -> int:
+        """The index of the piece starting at ``at``, splitting the piece around it if needed."""
+        i = bisect.bisect_right(self.times, at) - 1
+        if self.times[i] == at:
+            return i
+        i += 1
+        self.times.insert(i, at)
+        for column in self.free:
+            column.insert(i, column[i - 1])
+        return i
+
+    def _merge(self, at: int) -> None:
+        """Drop the breakpoint ``at``: nothing starts or ends there, so both sides are equal."""
+        i = bisect.bisect_left(self.times, at)
+        del self.times[i]
+        for column in self.free:
+            del column[i]
 
 
 class _Queries:
     """Queries over the step function, shared by :class:`Ledger` and :class:`ScratchLedger`.
 
-    With k the number of bookings that overlap the queried interval, every query costs
-    O(k log k) plus the cost of finding them (see :meth:`Ledger._overlapping`).
+    Each query bisects for the pieces of the queried interval and takes the least free
+    amount over them with ``min`` on slices: O(log p + k) for k pieces, k at C speed.
     """
 
     capacity: Capacity
 
-    def _overlapping(self, start: datetime, end: datetime) -> list[Booking]:
+    def _least(self, start: int, end: int) -> _Amounts:
+        raise NotImplementedError
+
+    def _last_misfit_end(self, need: _Amounts, start: int, end: int) -> int | None:
         raise NotImplementedError
 
     def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
-        """The step function over ``[start, end)`` as raw ``(from, to, free, used, cap)`` tuples.
+        """The step function over ``[start, end)`` as ``(from, to, free, used, cap)`` tuples."""
+        raise NotImplementedError
 
-        Plain tuples, not :class:`Segment` objects: this is the inner loop of every query.
-        """
-        deltas: dict[datetime, list[int]] = {start: [0, 0, 0]}
-        for b in self._overlapping(start, end):
-            r = b.resources
-            d = deltas.setdefault(b.start if b.start > start else start, [0, 0, 0])
-            d[0] += r.cores
-            d[1] += r.memory_gib
-            d[2] += r.storage_gib
-            if b.end < end:
-                d = deltas.setdefault(b.end, [0, 0, 0])
-                d[0] -= r.cores
-                d[1] -= r.memory_gib
-                d[2] -= r.storage_gib
-        for t in self.capacity.change_times(start, end):
-            deltas.setdefault(t, [0, 0, 0])
-        times = sorted(deltas)
-        pieces: list[_Piece] = []
-        at = self.capacity.at
-        constant = None if self.capacity.changes else self.capacity.base.as_tuple()
-        c = m = s = 0
-        last = len(times) - 1
-        for i, t in enumerate(times):
-            d = deltas[t]
-            c += d[0]
-            m += d[1]
-            s += d[2]
-            cap = constant or at(t).as_tuple()
-            used = (c, m, s)
-            free = (cap[0] - c, cap[1] - m, cap[2] - s)
-            pieces.append((t, times[i + 1] if i < last else end, free, used, cap))
-        return pieces
+    def _cap_piece(
+        self, t0: datetime, t1: datetime, free: _Amounts
+    ) -> _Piece:
+        cap = self.capacity.at(t0).as_tuple()
+        used = (cap[0] - free[0], cap[1] - free[1], cap[2] - free[2])
+        return (t0, t1, free, used, cap)
 
     def profile(self, start: datetime, end: datetime) -> list[Segment]:
         """The step function over ``[start, end)``: maximal pieces of constant use and capacity."""
@@ -355,13 +468,7 @@ class _Queries:
         exactly what :meth:`can_hold` needs.
         """
         _interval(start, end)
-        pieces = self._pieces(start, end)
-        c, m, s = pieces[0][2]
-        for _, _, free, _, _ in pieces:
-            c = min(c, free[0])
-            m = min(m, free[1])
-            s = min(s, free[2])
-        return Resources(c, m, s)
+        return Resources(*self._least(_us(start), _us(end)))
 
     def can_hold(self, resources: Resources, start: datetime, end: datetime) -> bool:
         """True if ``resources`` can be held over ``[start, end)`` without overbooking."""
@@ -377,11 +484,10 @@ class _Queries:
         """The earliest ``t`` in ``[not_before, not_after]`` where ``resources`` fit over
         ``[t, t + duration)``, or ``None``.
 
-        The answer is always ``not_before``, the end of a booking or a capacity change: the
-        earliest feasible start is either the lower bound or the end of a piece where the
-        resources do not fit. The sweep looks at a stretch of four durations after the current
-        candidate and doubles it while nothing fits, so an early answer costs O(k log k) for
-        the k bookings near it, and a whole window no more than about twice one sweep of it.
+        The answer is always ``not_before``, the end of a booking or a capacity change. From a
+        candidate ``t`` that does not fit, no start before the end of the last piece of
+        ``[t, t + duration)`` that is too full can fit either, so the next candidate is that
+        end: each step jumps past at least one piece.
         """
         _aware(not_before, "not_before")
         _aware(not_after, "not_after")
@@ -389,43 +495,36 @@ class _Queries:
             raise ValueError(f"duration must be positive, got {duration}")
         if not_after < not_before:
             return None
-        need_c, need_m, need_s = resources.as_tuple()
-        limit = not_after + duration
-        t = not_before
-        span = 4 * duration
-        while True:
-            stretch_end = min(t + span, limit)
-            for t0, t1, free, _, _ in self._pieces(t, stretch_end):
-                if free[0] >= need_c and free[1] >= need_m and free[2] >= need_s:
-                    continue
-                if t0 >= t + duration:
-                    return t
-                t = t1
-                if t > not_after:
-                    return None
-            if t + duration <= stretch_end:
-                return t
-            span *= 2
+        need = resources.as_tuple()
+        length = duration // _MICROSECOND
+        first = t = _us(not_before)
+        last = _us(not_after)
+        while t <= last:
+            blocked = self._last_misfit_end(need, t, t + length)
+            if blocked is None:
+                return not_before if t == first else _instant(t)
+            t = blocked
+        return None
 
 
 class Ledger(_Queries):
     """Bookings against a :class:`Capacity`, never above it at any instant.
 
-    Bookings are indexed by start in a sorted list, and the longest booking duration is
-    tracked, so the bookings that overlap ``[start, end)`` are found by bisecting for starts in
-    ``[start - longest, end)``: O(log n + k') where k' counts the bookings starting in that
-    range. A few very long bookings among short ones widen the range; fine at 10^5 bookings of
-    similar lengths. Holding and releasing cost O(n) for the list insertion (a memmove) plus a
-    query.
+    The free amounts over time are kept as a step function (:class:`_Steps`) updated by every
+    hold and release, so a query never visits the bookings themselves. Holding costs a query
+    plus O(p) for the list insertions (memmoves) and O(k) for the pieces the booking spans;
+    bookings are also indexed by offer set and by session, so releasing a group or an owner
+    does not scan the ledger.
     """
 
     def __init__(self, capacity: Capacity) -> None:
         self.capacity = capacity
         self._bookings: dict[str, Booking] = {}
         self._by_start: list[tuple[datetime, str]] = []
-        self._durations: Counter[timedelta] = Counter()
-        self._longest = timedelta(0)
+        self._groups: dict[str, set[str]] = {}
+        self._owners: dict[str, set[str]] = {}
         self._held: set[str] = set()
+        self._steps = _Steps(capacity)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -446,18 +545,30 @@ class Ledger(_Queries):
             raise UnknownBooking(booking_id) from None
 
     def group(self, group: str) -> list[Booking]:
-        """The bookings of one offer set. O(n)."""
-        return [b for b in self if b.group == group]
+        """The bookings of one offer set, in order of start."""
+        return self._in_order(self._groups.get(group, ()))
 
-    def _overlapping(self, start: datetime, end: datetime) -> list[Booking]:
-        lo = bisect.bisect_left(self._by_start, (start - self._longest,))
-        hi = bisect.bisect_left(self._by_start, (end,))
-        found = []
-        for _, booking_id in self._by_start[lo:hi]:
-            b = self._bookings[booking_id]
-            if b.end > start:
-                found.append(b)
+    def _in_order(self, ids: Iterable[str]) -> list[Booking]:
+        found = [self._bookings[i] for i in ids]
+        found.sort(key=lambda b: (b.start, b.id))
         return found
+
+    def _least(self, start: int, end: int) -> _Amounts:
+        return self._steps.least(start, end)
+
+    def _last_misfit_end(self, need: _Amounts, start: int, end: int) -> int | None:
+        return self._steps.last_misfit_end(need, start, end)
+
+    def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
+        steps = self._steps
+        i, j = steps.span(_us(start), _us(end))
+        pieces = []
+        for k in range(i, j):
+            t0 = start if k == i else _instant(steps.times[k])
+            t1 = end if k == j - 1 else _instant(steps.times[k + 1])
+            pieces.append(self._cap_piece(t0, t1, (steps.free[0][k], steps.free[1][k],
+                                                   steps.free[2][k])))
+        return pieces
 
     def scratch(self) -> ScratchLedger:
         """A scratch overlay: holds there are checked against this ledger but never change it."""
@@ -503,6 +614,7 @@ class Ledger(_Queries):
             expires if state is BookingState.HELD else None,
         )
         self._insert(booking)
+        self._steps.hold(_us(start), _us(end), resources.as_tuple())
         return booking
 
     def commit(self, booking_id: str, *, now: datetime | None = None) -> Booking:
@@ -535,8 +647,8 @@ class Ledger(_Queries):
         return released
 
     def release_owner(self, owner: str) -> list[Booking]:
-        """Release every booking of one session (cancel, failure, completion). O(n)."""
-        released = [b for b in self if b.owner == owner]
+        """Release every booking of one session (cancel, failure, completion)."""
+        released = self._in_order(self._owners.get(owner, ()))
         for b in released:
             self._remove(b)
         return released
@@ -580,12 +692,12 @@ class Ledger(_Queries):
             _interval(b.start, b.end)
             ledger._insert(b, keep_sorted=False)
         ledger._by_start.sort()
-        if ledger._by_start:
-            first = ledger._by_start[0][0]
-            last = max(b.end for b in ledger._bookings.values())
-            for t0, t1, free, used, cap in ledger._pieces(first, last):
-                if not all(u <= c for u, c in zip(used, cap, strict=True)):
-                    raise Overbooked(Resources(), Resources(*free), t0, t1)
+        ledger._steps = steps = _Steps.build(capacity, ledger._bookings.values())
+        for k, free in enumerate(zip(*steps.free, strict=True)):
+            if min(free) < 0:
+                # Never the first or the last piece: no booking is there.
+                t0, t1 = _instant(steps.times[k]), _instant(steps.end_of(k))
+                raise Overbooked(Resources(), Resources(*free), t0, t1)
         return ledger
 
     def copy(self) -> Ledger:
@@ -599,10 +711,8 @@ class Ledger(_Queries):
             bisect.insort(self._by_start, (booking.start, booking.id))
         else:
             self._by_start.append((booking.start, booking.id))
-        duration = booking.end - booking.start
-        self._durations[duration] += 1
-        if duration > self._longest:
-            self._longest = duration
+        self._groups.setdefault(booking.group, set()).add(booking.id)
+        self._owners.setdefault(booking.owner, set()).add(booking.id)
         if booking.state is BookingState.HELD:
             self._held.add(booking.id)
 
@@ -610,35 +720,63 @@ class Ledger(_Queries):
         del self._bookings[booking.id]
         i = bisect.bisect_left(self._by_start, (booking.start, booking.id))
         del self._by_start[i]
-        duration = booking.end - booking.start
-        self._durations[duration] -= 1
-        if not self._durations[duration]:
-            del self._durations[duration]
-            if duration == self._longest:
-                self._longest = max(self._durations, default=timedelta(0))
+        for index, key in ((self._groups, booking.group), (self._owners, booking.owner)):
+            ids = index[key]
+            ids.discard(booking.id)
+            if not ids:
+                del index[key]
         self._held.discard(booking.id)
+        self._steps.release(_us(booking.start), _us(booking.end), booking.resources.as_tuple())
 
 
 class ScratchLedger(_Queries):
     """A what-if overlay on a ledger: tentative holds checked against base plus earlier holds.
 
     The planner uses it to make sure that its offers can all be held together, without
-    touching the real ledger (it gets a read-only view).
+    touching the real ledger (it gets a read-only view). The holds are few, so they form a
+    small step function of their own; a query asks the base ledger once per piece of it.
     """
 
     def __init__(self, base: Ledger) -> None:
         self.base = base
         self.capacity = base.capacity
         self._extra: list[Booking] = []
+        self._overlay: list[tuple[int, int, _Amounts]] = [(_BEFORE_ALL, _AFTER_ALL, (0, 0, 0))]
 
     @property
     def holds(self) -> Sequence[Booking]:
         return tuple(self._extra)
 
-    def _overlapping(self, start: datetime, end: datetime) -> list[Booking]:
-        found = self.base._overlapping(start, end)
-        found.extend(b for b in self._extra if b.start < end and b.end > start)
-        return found
+    def _parts(self, start: int, end: int) -> Iterator[tuple[int, int, _Amounts]]:
+        """The overlay's pieces clipped to ``[start, end)``, each with the amount held there."""
+        for t0, t1, used in self._overlay:
+            if t1 > start and t0 < end:
+                yield max(t0, start), min(t1, end), used
+
+    def _least(self, start: int, end: int) -> _Amounts:
+        least: list[int] | None = None
+        for t0, t1, used in self._parts(start, end):
+            free = self.base._least(t0, t1)
+            here = [free[0] - used[0], free[1] - used[1], free[2] - used[2]]
+            least = here if least is None else [min(a, b) for a, b in zip(least, here, strict=True)]
+        assert least is not None
+        return (least[0], least[1], least[2])
+
+    def _last_misfit_end(self, need: _Amounts, start: int, end: int) -> int | None:
+        for t0, t1, used in reversed(list(self._parts(start, end))):
+            wanted = (need[0] + used[0], need[1] + used[1], need[2] + used[2])
+            blocked = self.base._last_misfit_end(wanted, t0, t1)
+            if blocked is not None:
+                return min(blocked, t1)
+        return None
+
+    def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
+        pieces: list[_Piece] = []
+        for t0, t1, used in self._parts(_us(start), _us(end)):
+            for b0, b1, free, _, _ in self.base._pieces(_instant(t0), _instant(t1)):
+                less = (free[0] - used[0], free[1] - used[1], free[2] - used[2])
+                pieces.append(self._cap_piece(b0, b1, less))
+        return pieces
 
     def hold(self, resources: Resources, start: datetime, end: datetime) -> Booking:
         """Tentatively hold ``resources``; raises :class:`Overbooked` if they do not fit."""
@@ -648,4 +786,25 @@ class ScratchLedger(_Queries):
             raise Overbooked(resources, free, start, end)
         booking = Booking(f"scratch-{len(self._extra)}", "", "", resources, start, end)
         self._extra.append(booking)
+        self._overlay = self._rebuild_overlay()
         return booking
+
+    def _rebuild_overlay(self) -> list[tuple[int, int, _Amounts]]:
+        deltas: dict[int, list[int]] = {}
+        for b in self._extra:
+            r = b.resources
+            for at, sign in ((_us(b.start), 1), (_us(b.end), -1)):
+                d = deltas.setdefault(at, [0, 0, 0])
+                d[0] += sign * r.cores
+                d[1] += sign * r.memory_gib
+                d[2] += sign * r.storage_gib
+        overlay: list[tuple[int, int, _Amounts]] = []
+        used = (0, 0, 0)
+        t = _BEFORE_ALL
+        for at in sorted(deltas):
+            overlay.append((t, at, used))
+            d = deltas[at]
+            used = (used[0] + d[0], used[1] + d[1], used[2] + d[2])
+            t = at
+        overlay.append((t, _AFTER_ALL, used))
+        return overlay

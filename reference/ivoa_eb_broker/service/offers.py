@@ -169,7 +169,8 @@ class Offers(Part):
         offerset = str(uuids.uuid4())
         ledgers: dict[str, tuple[Ledger, int]] = {}
         several = len(self.fleet) > 1
-        with transaction(self.engine, exclusive=True) as connection:
+        # New offers only: LIFE-32 asks accepts, not offers, to survive a power loss.
+        with transaction(self.engine, exclusive=True, durable=False) as connection:
             count = self._room(connection, owner, now, count)
             messages = list(received.warnings)
             offers: list[tuple[Member, OfferPlan]] = []

@@ -11,6 +11,10 @@ a commit must survive power loss. SQLite therefore runs with ``synchronous=FULL`
 mode, ``NORMAL`` would make every commit durable only at the next checkpoint, so a power
 loss could roll back an acknowledged accept); ``NORMAL`` stays available as a setting for
 those who trade that for speed (``benchmarks/bench_durability.py`` measures the cost).
+A transaction that only writes new offers may say ``durable=False``: SQLite then commits it
+without waiting for the disk (a crash of the broker still loses nothing; a power loss may
+forget the newest offers, and accepting one of them then answers 404). The next durable
+commit writes the log up to itself to disk, offers included.
 PostgreSQL is durable with its defaults (``fsync=on``, ``synchronous_commit=on``); the
 broker changes neither, and :func:`durability_warnings` names any that a server turned off.
 """
@@ -30,6 +34,7 @@ from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 IMMEDIATE = "ivoa_eb_immediate"
+DURABLE = "ivoa_eb_durable"
 
 
 #: The values of SQLite's ``synchronous`` the broker accepts: durable ones, and ``NORMAL``.
@@ -91,12 +96,19 @@ def _sqlite_settings(engine: Engine, wal: bool, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(IMMEDIATE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if wal:  # between transactions, the only time SQLite lets it change
+            level = synchronous if options.get(DURABLE, True) else "NORMAL"
+            if connection.info.get(DURABLE) != level:
+                connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+                connection.info[DURABLE] = level
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
 
 
 @contextmanager
-def transaction(engine: Engine, *, exclusive: bool = False) -> Iterator[Connection]:
+def transaction(
+    engine: Engine, *, exclusive: bool = False, durable: bool = True
+) -> Iterator[Connection]:
     """A connection in a transaction, committed on success and rolled back on error.
 
     ``exclusive`` takes the database's write lock at the start on SQLite (BEGIN IMMEDIATE).
@@ -105,10 +117,13 @@ def transaction(engine: Engine, *, exclusive: bool = False) -> Iterator[Connecti
     reads and then writes fails with "database is locked" when another writer got in first
     (the lock upgrade cannot wait). Read-only transactions stay deferred, so reads never
     queue behind writers (WAL).
+
+    ``durable=False`` lets SQLite commit without waiting for the disk (see the module
+    docstring): only for writes that LIFE-32 does not cover, i.e. new offers.
     """
     with engine.connect() as connection:
-        if exclusive:
-            connection = connection.execution_options(**{IMMEDIATE: True})
+        if exclusive or not durable:
+            connection = connection.execution_options(**{IMMEDIATE: exclusive, DURABLE: durable})
         with connection.begin():
             yield connection
 

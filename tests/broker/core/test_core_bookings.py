@@ -202,12 +202,15 @@ def test_release_and_release_owner(ledger: Ledger):
         ledger.get("a")
 
 
-def test_release_restores_the_longest_duration_bound(ledger: Ledger):
+def test_release_leaves_no_breakpoints_behind(ledger: Ledger):
     ledger.hold("long", "s", "g", R(1), m(0), m(1000))
     ledger.hold("short", "s", "g", R(1), m(500), m(510))
     ledger.release("long")
-    assert ledger._longest == timedelta(minutes=10)
     assert ledger.free(m(505), m(506)) == R(7, 32, 100)
+    assert [(s.start, s.end) for s in ledger.profile(m(0), m(1000))] == [
+        (m(0), m(500)), (m(500), m(510)), (m(510), m(1000))]
+    ledger.release("short")
+    assert len(ledger._steps.times) == 1  # only the piece before every instant
 
 
 # --- earliest_start --------------------------------------------------------------------------
@@ -515,6 +518,19 @@ class LedgerMachine(RuleBasedStateMachine):
                 with pytest.raises(Overbooked):
                     scratch.hold(res, m(start), m(end))
         assert len(self.ledger) == len(self.model)
+        # The overlay's queries see the base and the tentative holds together.
+        for start, length in ((0, 1), (0, HORIZON + 8), (HORIZON // 2, 5)):
+            assert scratch.free(m(start), m(start + length)) == self.brute_free(
+                start, start + length, extra)
+        for res, _, length in holds:
+            got = scratch.earliest_start(res, timedelta(minutes=length), m(0), m(HORIZON))
+            expected = next((t for t in range(HORIZON + 1)
+                             if self.brute_fits(res, t, t + length, extra)), None)
+            assert got == (None if expected is None else m(expected))
+        for seg in scratch.profile(m(0), m(HORIZON + 8)):
+            for minute in range(int((seg.start - T0) / timedelta(minutes=1)),
+                                int((seg.end - T0) / timedelta(minutes=1))):
+                assert seg.used == self.used_at(minute, extra)
 
     @rule()
     def round_trip(self):
