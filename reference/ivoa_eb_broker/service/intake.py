@@ -146,12 +146,20 @@ def schema_errors(schema: Draft202012Validator, document: Any) -> list[dict[str,
     return messages[:MAX_ERRORS]
 
 
+def _problems(schema: str, document: Any) -> list[dict[str, Any]]:
+    """The schema errors of ``document``: none when the quick check passes it, else the
+    thorough check's, each naming its path."""
+    if is_valid(schema, document):
+        return []
+    return schema_errors(validator(schema), document)
+
+
 def request(body: bytes, media_type: MediaType, declared: str) -> Received:
     """A request body as a checked, canonical document (or a 400 problem)."""
     document = _parse(body, media_type, "offers-request")
     document, warnings = understand_legacy(document, "offers-request")  # EXT-03
     warnings.extend(canonical(document))
-    problems = [] if is_valid(REQUEST_SCHEMA, document) else schema_errors(validator(REQUEST_SCHEMA), document)
+    problems = _problems(REQUEST_SCHEMA, document)
     if problems:
         raise bad_request(problems)
     document, ignored = ignore_unknown(document, "offers-request")  # must-ignore, EXT-01
@@ -187,7 +195,7 @@ def update(body: bytes, media_type: MediaType) -> tuple[dict[str, Any], list[dic
     document, legacy = understand_legacy(document, "update")  # EXT-03
     warnings.extend(legacy)
     warnings.extend(canonical(document))
-    problems = [] if is_valid(UPDATE_SCHEMA, document) else schema_errors(validator(UPDATE_SCHEMA), document)
+    problems = _problems(UPDATE_SCHEMA, document)
     if problems:
         raise bad_request(problems)
     document, ignored = ignore_unknown(document, "update")  # must-ignore, EXT-01
