@@ -26,6 +26,9 @@ from .body import read_body
 from .identity import identify, stamp
 from .negotiation import Answer, answer_format, body_format
 
+#: Bodies up to this size (an update is about 60 bytes) are read on the event loop.
+INLINE_BODY = 4096
+
 
 @dataclass(frozen=True)
 class Context:
@@ -137,7 +140,10 @@ async def post_session(request: Request, context: Context, chosen: Answer) -> Re
     uuid = _uuid(request, "session")
     media_type = body_format(request.headers.get("content-type"))
     body = await read_body(request, context.body_limit, context.body_timeout)
-    update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
+    if len(body) <= INLINE_BODY:  # a thread hop would cost more than reading it
+        update, warnings = intake.update(body, media_type)
+    else:
+        update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
     caller = request.state.identity
     await context.broker.update(uuid, update, warnings, caller)
     document = await context.broker.session(uuid, context.base(request), caller)

@@ -188,25 +188,27 @@ class Sessions(Part):
             )
         requested = str(update.get("value"))
         async with self._ledger_lock:
-            target = await self.in_thread(self._apply, uuid, requested, list(warnings), caller)
-        if target is Phase.ACCEPTED:
-            await self._hold(uuid)
+            target, accepted = await self.in_thread(
+                self._apply, uuid, requested, list(warnings), caller)
+        if accepted is not None:
+            await self._hold(*accepted)
             self.on_accept(uuid)
         elif target is Phase.CANCELLED:
             result = self.on_cancel(uuid)
             if asyncio.iscoroutine(result):
                 await result
 
-    async def _hold(self, uuid: str) -> None:
+    async def _hold(self, row: Mapping[str, Any], booking: Mapping[str, Any]) -> None:
         """The accept-time hook: the session's platform holds the accepted slot now (a
         batch system queues the job for the booked start). If it cannot, the session fails
-        at once, with the platform's reason, and what was held is released."""
-        row = await self.in_thread(self.row, uuid)
-        member = self.member(row) if row is not None else None
-        if row is None or member is None:
+        at once, with the platform's reason, and what was held is released. ``row`` and
+        ``booking`` are as the accepting transaction read them."""
+        uuid = row["uuid"]
+        member = self.member(row)
+        if member is None:
             return  # the scheduler reports a platform that is no longer configured
         try:
-            job = await self.job(row)
+            job = job_of(row, booking)
             await member.platform.hold(job)
         except asyncio.CancelledError:
             raise
@@ -229,31 +231,29 @@ class Sessions(Part):
         booking = await self.in_thread(self.booking, row["uuid"])
         if booking is None:
             raise PlatformError("the session has no booking")
-        start, duration = available(row["document"], booking)
-        return Job(
-            uuid=row["uuid"],
-            document=row["document"],
-            cores=booking["cores"],
-            memory=booking["memory"],
-            storage=booking["storage"],
-            start=start,
-            duration_s=duration.total_seconds(),
-        )
+        return job_of(row, booking)
 
     def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]],
-               caller: Identity | None = None) -> Phase:
+               caller: Identity | None = None
+               ) -> tuple[Phase, tuple[Mapping[str, Any], Mapping[str, Any]] | None]:
+        """Apply a client's phase change in one write transaction; the new phase, and for an
+        accept the session's row and booking (what the platform's hold needs)."""
+        due = False
         for _attempt in range(5):
-            # Expiry first, in its own transaction: an offer past its expires is EXPIRED
-            # (and stays so) even though the update that found it is refused.
-            self._expire(uuid, None)
+            if due:
+                # Expired in its own transaction: an offer past its expires is EXPIRED (and
+                # stays so) even though the update that found it is refused.
+                self._expire(uuid, None)
             now = self.clock()
             changes: list[PlatformChange] = []
+            accepted = None
             with transaction(self.engine, exclusive=True) as connection:
                 row = repo.get_session(connection, uuid)
                 if row is None or not visible(row["owner"], caller):
                     raise unknown("session", uuid)
                 current = Phase(row["phase"])
                 if expiry_due(current, row["expires"], now):
+                    due = True
                     continue
                 if not permitted(row["owner"], caller, [requested]):
                     raise forbidden([error(
@@ -274,18 +274,19 @@ class Sessions(Part):
                     Phase.REJECTED: "The offer was rejected",
                     Phase.CANCELLED: "The session was cancelled by the client",
                 }[target]
-                for warning in warnings:
-                    repo.add_message(connection, uuid, stored(warning))
-                repo.add_message(connection, uuid, stored(info(note, path="/phase")))
+                notes = [(uuid, stored(w)) for w in warnings]
+                notes.append((uuid, stored(info(note, path="/phase"))))
                 if target is Phase.ACCEPTED:
-                    changes = self._accept(connection, row, now)
+                    changes, booking = self._accept(connection, row, now, notes)
+                    accepted = (row, booking)
                 else:
                     state = "REJECTED" if target is Phase.REJECTED else "RELEASED"
                     repo.set_bookings(connection, state, session=uuid)
                     changes = [(self.platform_name(row), ("release", uuid))]
+                repo.add_messages(connection, notes)
                 bumped = self._bump(connection, changes)
             self._follow(bumped)
-            return target
+            return target, accepted
         raise conflict([error("The session changed while the update was applied: retry",
                               path="")])
 
@@ -302,10 +303,11 @@ class Sessions(Part):
                 active=active)])
 
     def _accept(
-        self, connection: Connection, row: Mapping[str, Any], now: datetime
-    ) -> list[PlatformChange]:
-        """Commit the offer's booking, reject its siblings (on whichever platform they are);
-        the changes to the bookings."""
+        self, connection: Connection, row: Mapping[str, Any], now: datetime,
+        notes: list[tuple[str, dict[str, Any]]],
+    ) -> tuple[list[PlatformChange], Mapping[str, Any]]:
+        """Commit the offer's booking, reject its siblings (on whichever platform they are)
+        and add to ``notes`` why; the changes to the bookings, and the booking."""
         booking = repo.booking_of(connection, row["uuid"])
         if booking is None or booking["state"] != "HELD":
             raise conflict([error("The offer no longer holds its resources", path="/phase")])
@@ -313,22 +315,14 @@ class Sessions(Part):
             connection, "COMMITTED", session=row["uuid"], from_states=("HELD",), expires=None
         )
         changes: list[PlatformChange] = [(self.platform_name(row), ("commit", row["uuid"]))]
-        for sibling in repo.sessions_of(connection, row["offerset"]):
-            if sibling["uuid"] == row["uuid"] or sibling["phase"] != Phase.OFFERED:
-                continue
-            phase = transition(Phase.OFFERED, Event.SIBLING_ACCEPTED)
-            if repo.update_session(
-                connection, sibling["uuid"], sibling["version"], phase=str(phase), modified=now
-            ):
-                repo.set_bookings(connection, "REJECTED", session=sibling["uuid"])
-                changes.append((self.platform_name(sibling), ("release", sibling["uuid"])))
-                repo.add_message(
-                    connection,
-                    sibling["uuid"],
-                    stored(info("Rejected because its sibling offer {sibling} was accepted",
-                                 path="/phase", sibling=row["uuid"])),
-                )
-        return changes
+        phase = transition(Phase.OFFERED, Event.SIBLING_ACCEPTED)
+        for sibling in repo.reject_siblings(connection, row["offerset"], row["uuid"],
+                                            str(phase), now):
+            changes.append((self.platform_name(sibling), ("release", sibling["uuid"])))
+            notes.append((sibling["uuid"], stored(info(
+                "Rejected because its sibling offer {sibling} was accepted", path="/phase",
+                sibling=row["uuid"]))))
+        return changes, booking
 
     def advance(
         self,
@@ -401,6 +395,21 @@ class Sessions(Part):
     def booking(self, uuid: str) -> Mapping[str, Any] | None:
         with transaction(self.engine) as connection:
             return repo.booking_of(connection, uuid)
+
+
+def job_of(row: Mapping[str, Any], booking: Mapping[str, Any]) -> Job:
+    """The platform's view of a session: its document and its booking (whose span also
+    holds preparing and releasing: the job's own time is the schedule's available)."""
+    start, duration = available(row["document"], booking)
+    return Job(
+        uuid=row["uuid"],
+        document=row["document"],
+        cores=booking["cores"],
+        memory=booking["memory"],
+        storage=booking["storage"],
+        start=start,
+        duration_s=duration.total_seconds(),
+    )
 
 
 def _due(row: Mapping[str, Any], now: datetime) -> bool:

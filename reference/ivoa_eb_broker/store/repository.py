@@ -14,6 +14,9 @@ from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, 
 
 from .schema import bookings, ledger_locks, messages, offersets, sessions
 
+#: The states of a booking that takes capacity.
+LIVE = ("HELD", "COMMITTED")
+
 # --- offer sets --------------------------------------------------------------------------
 
 
@@ -91,6 +94,40 @@ def update_session(connection: Connection, uuid: str, version: int, **changes: A
     return result.rowcount == 1
 
 
+def reject_siblings(
+    connection: Connection, offerset: str, accepted: str, phase: str, now: datetime
+) -> Sequence[RowMapping]:
+    """Move every other offer of ``offerset`` still OFFERED to ``phase``, and release their
+    bookings with that state: two statements whatever the number of offers. The rows
+    changed (``uuid``, ``platform``)."""
+    # Found by the offer set's index first: a WHERE that also names the phase could lead
+    # the planner to the phase index, which every live offer shares.
+    siblings = connection.execute(
+        select(sessions.c.uuid).where(sessions.c.offerset == offerset)
+    ).scalars().all()
+    others = [uuid for uuid in siblings if uuid != accepted]
+    if not others:
+        return []
+    query = (
+        update(sessions)
+        .where(sessions.c.uuid.in_(others), sessions.c.phase == "OFFERED")
+        .values(phase=phase, modified=now, version=sessions.c.version + 1)
+        .returning(sessions.c.uuid, sessions.c.platform)
+    )
+    changed = connection.execute(query).mappings().all()
+    if changed:
+        held = connection.execute(  # by the session index, then by key (as above)
+            select(bookings.c.id, bookings.c.state)
+            .where(bookings.c.session.in_([row["uuid"] for row in changed]))
+        ).all()
+        live = [row.id for row in held if row.state in LIVE]
+        if live:
+            connection.execute(update(bookings)
+                               .where(bookings.c.id.in_(live), bookings.c.state.in_(LIVE))
+                               .values(state=phase))
+    return changed
+
+
 # --- bookings ----------------------------------------------------------------------------
 
 
@@ -157,6 +194,13 @@ def _message_row(owner: str, item: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_message(connection: Connection, owner: str, item: Mapping[str, Any]) -> None:
     connection.execute(insert(messages).values(**_message_row(owner, item)))
+
+
+def add_messages(connection: Connection, items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+    """Several messages, each with its owner, in one statement (executemany)."""
+    rows = [_message_row(owner, item) for owner, item in items]
+    if rows:
+        connection.execute(insert(messages), rows)
 
 
 def messages_of(connection: Connection, owners: Iterable[str]) -> dict[str, list[RowMapping]]:
