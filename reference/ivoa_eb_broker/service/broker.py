@@ -64,6 +64,7 @@ class Broker:
         self.note = self.sessions.note
         self.active = self.sessions.active
         self.row = self.sessions.row
+        self.snapshot = self.sessions.snapshot
         self.booking = self.sessions.booking
         self.job = self.sessions.job
         self.member = self.sessions.member

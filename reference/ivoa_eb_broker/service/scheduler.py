@@ -34,6 +34,7 @@ from .broker import Broker
 from .fleet import Member
 from .messages import error, info
 from .rows import prepare_at
+from .sessions import job_of
 
 log = structlog.get_logger("ivoa_eb_broker.scheduler")
 
@@ -66,8 +67,8 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                for row in await anyio.to_thread.run_sync(self.broker.active):
-                    self.wake(row["uuid"])
+                for uuid in await anyio.to_thread.run_sync(self.broker.active):
+                    self.wake(uuid)
                 if loop.time() - last_sweep >= self.sweep_interval:
                     last_sweep = loop.time()
                     expired = await self.broker.sweep()
@@ -154,13 +155,16 @@ class Scheduler:
 
     async def _steps(self, uuid: str) -> None:
         while True:
-            row = await self._db(self.broker.row, uuid)
-            if row is None or is_terminal(Phase(row["phase"])):
+            found = await self._db(self.broker.snapshot, uuid)
+            if found is None or is_terminal(Phase(found[0]["phase"])):
                 return
+            row, booking = found
             phase = Phase(row["phase"])
             member = self._member(row)
             platform = member.platform
-            job = await self._job(row)
+            if booking is None:
+                raise PlatformError("the session has no booking")
+            job = job_of(row, booking)
             if phase is Phase.ACCEPTED:
                 await self._advance(uuid, Event.SCHEDULE)
             elif phase is Phase.WAITING:

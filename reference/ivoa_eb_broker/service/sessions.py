@@ -378,15 +378,20 @@ class Sessions(Part):
                 repo.update_session(connection, uuid, row["version"], document=document)
             repo.add_message(connection, uuid, stored(message))
 
-    def active(self) -> list[Mapping[str, Any]]:
-        """Sessions the scheduler must drive (accepted and not ended)."""
+    def active(self) -> list[str]:
+        """The uuids of the sessions the scheduler must drive (accepted and not ended): only
+        the keys, since the supervisor asks several times a second."""
         with transaction(self.engine) as connection:
-            return list(
-                repo.sessions_in(
-                    connection,
-                    ["ACCEPTED", "WAITING", "PREPARING", "AVAILABLE", "RUNNING", "RELEASING"],
-                )
-            )
+            return list(repo.uuids_in(
+                connection,
+                ["ACCEPTED", "WAITING", "PREPARING", "AVAILABLE", "RUNNING", "RELEASING"],
+            ))
+
+    def snapshot(self, uuid: str) -> tuple[Mapping[str, Any], Mapping[str, Any] | None] | None:
+        """A session's row and its booking, read together (one step of the scheduler)."""
+        with transaction(self.engine) as connection:
+            row = repo.get_session(connection, uuid)
+            return None if row is None else (row, repo.booking_of(connection, uuid))
 
     def row(self, uuid: str) -> Mapping[str, Any] | None:
         with transaction(self.engine) as connection:

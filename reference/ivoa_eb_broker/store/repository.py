@@ -61,6 +61,12 @@ def sessions_in(connection: Connection, phases: Iterable[str]) -> Sequence[RowMa
     return connection.execute(query).mappings().all()
 
 
+def uuids_in(connection: Connection, phases: Iterable[str]) -> Sequence[str]:
+    query = (select(sessions.c.uuid).where(sessions.c.phase.in_(list(phases)))
+             .order_by(sessions.c.created))
+    return connection.execute(query).scalars().all()
+
+
 def count_owned(connection: Connection, owner: str, phases: Iterable[str],
                 live_at: datetime | None = None) -> int:
     """How many sessions of ``owner`` are in ``phases`` (and, with ``live_at``, have not
