@@ -489,7 +489,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "client-sets-running",
         "a client's update to RUNNING is applied (patched broker)",
-        ("LIFE-07",),
+        ("ERR-05",),
         via="broker",
         patch="client-sets-running",
     ),
