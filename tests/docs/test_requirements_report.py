@@ -68,3 +68,22 @@ def test_no_report(hooks: None, tmp_path: Path) -> None:
     assert "Verdicts not captured in this build" in text
     for requirement in load_requirements():
         assert "verdicts not captured" in row(text, requirement.id)
+
+
+def test_retired_ids_keep_their_row_and_point_to_their_successors(
+    hooks: None, tmp_path: Path
+) -> None:
+    import render_requirements
+    from ivoa_eb_spec.requirements import load_retired
+
+    text = render_requirements.page(tmp_path / "absent.json")
+    for item in load_retired():
+        line = row(text, item.id)
+        assert "retired" in line
+        assert all(f"[{i}](#{i})" in line for i in item.replaced_by), item.id
+        assert " ".join(item.statement.split()) in line
+    # Grouped with the requirements in force of its group: SVC-07 sits between SVC-06 and SVC-08.
+    lines = text.splitlines()
+    index = {rid: n for n, line in enumerate(lines) for rid in ("SVC-06", "SVC-07", "SVC-08")
+             if f"id='{rid}'" in line}
+    assert index["SVC-06"] < index["SVC-07"] < index["SVC-08"]
