@@ -60,7 +60,7 @@ def test_the_readme_lists_every_check() -> None:
 
 
 def test_a_retired_id_selects_the_checks_of_its_successors() -> None:
-    """A CI job written before a merge (``--select LIFE-07``) still runs the same checks."""
+    """A CI job written before a merge (``--select`` of a retired id) runs the same checks."""
     for gone in load_retired():
         by_old = [c.id for c in select(all_checks(), (gone.id,), ())]
         by_new = [c.id for c in select(all_checks(), gone.replaced_by, ())]
