@@ -57,7 +57,7 @@ def _post_via(ctx: Context, via: str) -> Answer:
                               accept="application/json", headers={HEADER: via})
 
 
-@check("fed.loop-refused", ["FED-14"],
+@check("fed.loop-refused", ["FED-14", "FED-11"],
        "A head refuses a request whose EB-Via carries its own id with 508", cost=2.0)
 def loop_refused(ctx: Context) -> Iterator[Outcome]:
     ident = declared_head(ctx)
