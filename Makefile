@@ -27,10 +27,12 @@ test: venv
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The rendered specification, in site/: mermaid fetched from npm (once), the reference broker's
-# answers to the examples and its conformance verdicts recorded in build/, then mkdocs.
+# answers to the examples, a real run of a federation (three sites and a head) and its
+# conformance verdicts recorded in build/, then mkdocs.
 docs: venv
 	bash scripts/docs/fetch_mermaid.sh
 	$(BIN)/python scripts/docs/capture_answers.py
+	$(BIN)/python scripts/docs/capture_federation.py
 	$(BIN)/python scripts/docs/run_conformance.py
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 

@@ -67,7 +67,7 @@ def main() -> None:
     multiple=True,
     metavar="ID",
     help="Run only checks whose id, layer or requirement id matches this glob (e.g. 'LIFE-*', "
-    "'case.*', 'content'). Repeatable.",
+    "'case.*', 'content'); a retired requirement id selects its successors'. Repeatable.",
 )
 @click.option(
     "--deselect",

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import render_federation
 import yaml
 from ivoa_eb_spec import JsonDataLoader
 from mdutil import fenced, table
@@ -124,6 +125,11 @@ def page(folder: Path, answers: Path) -> str:
             ],
         )
     )
+    parts += [
+        f"One more use case runs across brokers: [{render_federation.TITLE}]"
+        f"(#{render_federation.ANCHOR}), a real run of three site brokers and a head.",
+        "",
+    ]
     for entry in entries:
         stem = Path(entry["file"]).stem
         source = (folder / entry["file"]).read_text(encoding="utf-8")
@@ -139,4 +145,5 @@ def page(folder: Path, answers: Path) -> str:
         parts.append(tab("XML", fenced(xml_form(folder, stem, document), "xml")))
         parts.append(answer_tab(captured[entry["id"]], entry))
         parts.append("")
+    parts.append(render_federation.section(answers / "federation"))
     return "\n".join(parts) + "\n"

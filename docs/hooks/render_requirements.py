@@ -18,7 +18,12 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from ivoa_eb_spec.requirements import load_requirements
+from ivoa_eb_spec.requirements import (
+    Requirement,
+    RetiredRequirement,
+    load_requirements,
+    load_retired,
+)
 from mdutil import cell, table
 
 #: How each status reads in the table (plain words: no emoji font needed to read the page).
@@ -46,6 +51,10 @@ GROUPS = {
     "KIND": "Kinds and aliases",
     "FED": "Federation",
     "SEC": "Security",
+    "DOC": "Documents",
+    "VOSI": "VOSI and the Registry",
+    "EXT": "Extensibility",
+    "UWS": "UWS parity",
 }
 
 
@@ -184,17 +193,47 @@ def group_of(requirement_id: str) -> str:
     return requirement_id.rsplit("-", 1)[0]
 
 
+def in_catalogue_order() -> list[Requirement | RetiredRequirement]:
+    """The requirements in force and the retired ones together, grouped as the catalogue is
+    (groups in their order there, ids in numeric order within a group)."""
+    active = load_requirements()
+    order = {prefix: n for n, prefix in enumerate(dict.fromkeys(group_of(r.id) for r in active))}
+    everything: list[Requirement | RetiredRequirement] = [*active, *load_retired()]
+    return sorted(everything, key=lambda r: (order.get(group_of(r.id), len(order)), r.id))
+
+
+def retired_row(item: RetiredRequirement) -> tuple[str, ...]:
+    """A retired id keeps its row and anchor (others may link to it), pointing to its successors."""
+    successors = ", ".join(f"[{i}](#{i})" for i in item.replaced_by)
+    return (
+        f"<span id='{item.id}'></span>**{item.id}**<br>retired",
+        f"**Retired in {item.retired_in}: see {successors}.** {item.reason} "
+        f"<br>Its last wording: *{item.title}.* {item.statement}",
+        "binds nothing",
+        "none: the checks cite " + ", ".join(f"`{i}`" for i in item.replaced_by),
+        "retired",
+    )
+
+
 def page(report_path: Path) -> str:
-    requirements = load_requirements()
     report = load_report(report_path)
     verifying = suite_checks()
     parts = preamble(report, report_path)
+    parts += [
+        "A requirement withdrawn from the catalogue, most often merged into another, keeps its "
+        "row here, marked *retired*, with the requirements that now carry its content: "
+        "its id is never reused, so a reference to it elsewhere still lands here.",
+        "",
+    ]
     header = ("id", "requirement", "black-box test", "checks", "verdict")
-    for prefix, members in groupby(requirements, key=lambda r: group_of(r.id)):
+    for prefix, members in groupby(in_catalogue_order(), key=lambda r: group_of(r.id)):
         title = GROUPS.get(prefix)
         parts += [f"## {prefix}" + (f": {title}" if title else ""), ""]
         rows = []
         for requirement in members:
+            if isinstance(requirement, RetiredRequirement):
+                rows.append(retired_row(requirement))
+                continue
             entry = report.entries.get(requirement.id, {}) if report else {}
             ids = list(verifying.get(requirement.id, []))
             ids += [c for c in map(check_id, entry.get("checks") or []) if c not in ids]

@@ -11,7 +11,7 @@ import re
 
 #: ``[SVC-01]`` not already a link (followed by ``(`` or ``[``) nor inside inline code.
 CITATION = re.compile(
-    r"(?<![\w`])\[((?:SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC|DOC)-[0-9]{2})\](?![(\[])"
+    r"(?<![\w`])\[((?:SVC|NEG|XML|OFF|TIME|LIFE|ERR|REF|KIND|FED|SEC|DOC|VOSI|EXT|UWS)-[0-9]{2})\](?![(\[])"
 )
 
 

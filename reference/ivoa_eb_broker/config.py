@@ -72,6 +72,8 @@ class Config:
     log_level: str = "info"
     platform: str = "simulated"
     platform_settings: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[platform.costs]`` and ``[platform.metrics]``: the one platform's quotes.
+    platform_rates: Rates = field(default_factory=Rates)
     #: The ``[[platforms]]`` tables; empty: the one platform of ``[platform]``.
     platforms: tuple[PlatformConfig, ...] = ()
     #: The ``[registry]`` table: the broker's VO Registry metadata (:mod:`.registry_config`).
@@ -86,7 +88,8 @@ class Config:
         sessions stored before there were several)."""
         if self.platforms:
             return self.platforms
-        return (PlatformConfig(self.platform, self.platform, None, dict(self.platform_settings)),)
+        return (PlatformConfig(self.platform, self.platform, None, dict(self.platform_settings),
+                               self.platform_rates),)
 
     def database(self) -> str:
         """The database URL, defaulting to a SQLite file in the user data directory."""
@@ -156,6 +159,9 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
         _take(values, "platform", key, value)
     name = values.get("platform", "simulated")
     settings = platform.get(name, {})
+    # The single form's quotes, as on a [[platforms]] table (no engine is named so).
+    rates = Rates(_figures("[platform]", platform.get("costs", {}), "costs", "cost"),
+                  _figures("[platform]", platform.get("metrics", {}), "metrics", "metric"))
     several = platforms_of(tables.get("platforms", []))
     try:
         registry = registry_of(tables.get("registry", {}))
@@ -169,8 +175,8 @@ def from_tables(tables: Mapping[str, Any]) -> Config:
         auth = parse_auth(tables.get("auth"))
     except AuthConfigError as problem:
         raise ConfigError(str(problem)) from None
-    config = Config(**values, platform_settings=dict(settings), platforms=several,
-                    registry=registry, federation=federation, auth=auth)
+    config = Config(**values, platform_settings=dict(settings), platform_rates=rates,
+                    platforms=several, registry=registry, federation=federation, auth=auth)
     _check(config)
     return config
 

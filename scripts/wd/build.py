@@ -26,7 +26,7 @@ from typing import Any
 
 import markdown
 import yaml
-from ivoa_eb_spec.requirements import Requirement, load_requirements
+from ivoa_eb_spec.requirements import Requirement, load_requirements, load_retired
 from ivoa_eb_spec.versions import SPEC_VERSION
 from ivoa_eb_spec.vocabulary import load_kinds
 from markdown.extensions.toc import slugify
@@ -185,6 +185,24 @@ def _requirements_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _retired_table() -> str:
+    """Retired ids keep an anchor (other documents cite them) and point to their successors."""
+    rows = [
+        "Retired ids bind nothing and are never reused; each points to the requirements that "
+        "now carry its content.",
+        "",
+        "| id | retired in | see | its last title |",
+        "|---|---|---|---|",
+    ]
+    for item in load_retired():
+        see = ", ".join(f"[{i}](#req-{i})" for i in item.replaced_by)
+        rows.append(
+            f"| <span id='req-{item.id}'></span>{item.id} | {item.retired_in} | {see} "
+            f"| {item.title} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def document() -> str:
     """The whole Working Draft as Markdown (with HTML blocks), ready for :func:`render`."""
     front: dict[str, Any] = yaml.safe_load(FRONT.read_text(encoding="utf-8"))
@@ -259,6 +277,9 @@ def document() -> str:
         "## Appendix C: Requirements {#appendix-requirements}",
         "",
         _requirements_table(),
+        "### Retired requirement ids {#appendix-retired .unnumbered}",
+        "",
+        _retired_table(),
         "## References {#references .unnumbered}",
         "",
         *[f"- {item}" for item in front["references"]],

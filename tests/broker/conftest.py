@@ -10,8 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,13 @@ def make_config(tmp_path: Path, platform: dict[str, Any] | None = None, **overri
     settings = {**FAST, **(platform or {})}
     fields = {"scheduler_interval": 0.05, "sweep_interval": 0.2, **overrides}
     return replace(config, platform_settings=settings, **fields)
+
+
+def clock_from(start: datetime) -> Callable[[], datetime]:
+    """A broker clock that reads ``start``, then moves on with real time (the examples ask
+    for starts in 2030: tests that post them start the clock at the catalogue's ``as_of``)."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 def request_document(

@@ -7,9 +7,7 @@ moving on with real time from there.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from ivoa_eb_spec.codecs import MediaType, dump_document, load_document
 from ivoa_eb_spec.iso8601 import parse_instant
 from ivoa_eb_spec.registry import validator
 
-from .conftest import EXAMPLES, ThreadServer, make_config
+from .conftest import EXAMPLES, ThreadServer, clock_from, make_config
 
 CATALOGUE = yaml.safe_load((EXAMPLES / "examples.yaml").read_text())
 AS_OF = parse_instant(CATALOGUE["as_of"])
@@ -42,16 +40,10 @@ FORMATS = [
 ]
 
 
-def _clock() -> Callable[[], datetime]:
-    """The catalogue's ``as_of``, then moving on with real time."""
-    started = time.monotonic()
-    return lambda: AS_OF + timedelta(seconds=time.monotonic() - started)
-
-
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder: Path = tmp_path_factory.mktemp("examples")
-    app = create_app(make_config(folder), clock=_clock())
+    app = create_app(make_config(folder), clock=clock_from(AS_OF))
     with ThreadServer(app) as running:
         yield running.url
 

@@ -28,6 +28,7 @@ class FakeBroker:
     status_for_bad_update: int = 422
     plain_errors: bool = False
     offered_phase: str = "OFFERED"
+    stale_options: bool = False  # an update leaves the options as they were
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     sets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -152,6 +153,7 @@ class FakeBroker:
         if not self.ignore_options and (not allowed or value not in allowed[0]["values"]):
             return self._error(self.status_for_bad_update, request, "/value")
         session["phase"] = value
-        session["meta"]["options"] = self._options(value)
+        if not self.stale_options:
+            session["meta"]["options"] = self._options(value)
         session.pop("expires", None)
         return self._answer(200, session, request)

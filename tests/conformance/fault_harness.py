@@ -173,7 +173,10 @@ def judge(fault: Fault, upstream: str, folder: Path) -> Judgement:
         finally:
             proxy.stop()
     if fault.via == "broker":
-        return judge_in_process(upstream)
+        rewriting = fault.rewrite is not None or fault.before is not None
+        return judge_in_process(
+            upstream, RewritingTransport(rewrite, before=fault.before) if rewriting else None
+        )
     raise ValueError(f"unknown way {fault.via!r}")
 
 
@@ -449,6 +452,21 @@ def _yaml_unquoted(request: httpx.Request, response: httpx.Response) -> httpx.Re
     return _replace(response, request, content=content.replace(b"result: 'NO'", b"result: NO"))
 
 
+def _declared_head(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The broker's capability gains a ``head`` element (FED-14): it claims to be a head,
+    whose EB-Via id is ``faulty-head``, though it neither forwards nor guards loops."""
+    if not request.url.path.endswith("/capabilities") or response.status_code != 200:
+        return response
+    from ivoa_eb_spec.vosi import STANDARD_ID
+    from lxml import etree
+
+    root = etree.fromstring(response.content)
+    for capability in root.iter("capability"):
+        if capability.get("standardID") == STANDARD_ID:
+            etree.SubElement(capability, "head", id="faulty-head")
+    return _replace(response, request, content=etree.tostring(root, xml_declaration=True))
+
+
 FAULTS: tuple[Fault, ...] = (
     # -- the faults the issue names ------------------------------------------------------------
     Fault(
@@ -489,7 +507,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "client-sets-running",
         "a client's update to RUNNING is applied (patched broker)",
-        ("LIFE-07",),
+        ("ERR-05",),
         via="broker",
         patch="client-sets-running",
     ),
@@ -628,6 +646,22 @@ FAULTS: tuple[Fault, ...] = (
         "POST /requests answers 200 without a Location header",
         ("SVC-01",),
         rewrite=_no_location,
+    ),
+    # -- federation: a site broker that claims to be a head (FED-14) --------------------------
+    Fault(
+        "loop-header-ignored",
+        "declares itself head faulty-head, yet answers a request whose EB-Via names it",
+        ("FED-14",),
+        rewrite=_declared_head,
+    ),
+    Fault(
+        "head-keeps-siblings",
+        "declares itself a head, and accepting an offer leaves its siblings OFFERED "
+        "(patched broker)",
+        ("FED-13", "LIFE-11"),
+        via="broker",
+        patch="siblings-kept",
+        rewrite=_declared_head,
     ),
     Fault(
         "yaml-for-1.2-readers-only",

@@ -8,7 +8,7 @@ launcher changes the reference broker's own code in its process, then runs its o
 - ``siblings-kept``: accepting an offer leaves its sibling offers OFFERED (LIFE-11).
 - ``accept-after-expiry``: an update does not look at ``expires``, so an offer nobody read
   since it expired can still be accepted (LIFE-09). Reads still expire offers.
-- ``client-sets-running``: a client's update to RUNNING is applied (LIFE-07).
+- ``client-sets-running``: a client's update to RUNNING is applied (ERR-05).
 - ``ownership-ignored``: with authentication on, every identity sees and changes every offer
   and session (SEC-07).
 - ``listing-leaks``: GET /sessions lists every identity's sessions to everyone (UWS-02).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ivoa_eb_conformance import spec
 from ivoa_eb_conformance.checks import all_checks
+from ivoa_eb_conformance.runner import select
 from ivoa_eb_conformance.scenario import load_cases
-from ivoa_eb_spec.requirements import load_requirements
+from ivoa_eb_spec.requirements import load_requirements, load_retired
 
 
 def test_every_requirement_is_covered_or_marked_not_testable() -> None:
@@ -56,3 +57,14 @@ def test_the_readme_lists_every_check() -> None:
 
     readme = (Path(ivoa_eb_conformance.__file__).parent.parent / "README.md").read_text()
     assert [c.id for c in all_checks() if f"`{c.id}`" not in readme] == []
+
+
+def test_a_retired_id_selects_the_checks_of_its_successors() -> None:
+    """A CI job written before a merge (``--select`` of a retired id) runs the same checks."""
+    for gone in load_retired():
+        by_old = [c.id for c in select(all_checks(), (gone.id,), ())]
+        by_new = [c.id for c in select(all_checks(), gone.replaced_by, ())]
+        assert by_old == by_new and by_old, gone.id
+        assert select(all_checks(), ("*",), (gone.id,)) == select(
+            all_checks(), ("*",), gone.replaced_by
+        )

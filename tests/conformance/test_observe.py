@@ -42,7 +42,21 @@ def test_a_broker_ignoring_its_options_fails_the_options_requirements() -> None:
     found = verdicts(
         FakeBroker(ignore_options=True, status_for_bad_update=200), "case.update-outside-options"
     )
-    assert found["ERR-05"] is Status.FAIL and found["SVC-07"] is Status.FAIL
+    assert found["ERR-05"] is Status.FAIL
+
+
+def test_options_that_agree_with_each_phase_pass() -> None:
+    found = verdicts(FakeBroker(), "case.reject-offer", "obs.phase-options")
+    assert found["LIFE-13"] is Status.PASS and found["LIFE-15"] is Status.PASS
+
+
+def test_a_finished_session_still_offering_a_phase_fails_the_options_requirement() -> None:
+    """A broker that lets an offer be cancelled and keeps offering ACCEPTED and REJECTED: the
+    run-wide check sees the options of a CANCELLED session, whatever case read it."""
+    broker = FakeBroker(ignore_options=True, status_for_bad_update=200, stale_options=True)
+    found = verdicts(broker, "case.update-outside-options", "obs.phase-options")
+    assert found["LIFE-15"] is Status.FAIL
+    assert found["LIFE-13"] is Status.PASS
 
 
 def test_verdicts_of_unselected_requirements_are_skipped_with_the_reason() -> None:

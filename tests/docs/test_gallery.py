@@ -50,3 +50,31 @@ def test_captured_answer_shown(hooks: None, tmp_path: Path) -> None:
     text = render_examples.page(folder, answers)
     assert "Answers not captured in this build" not in text
     assert f"The broker answered {wrong}, the catalogue expects {first['expect']}" in text
+
+
+def test_the_federation_use_case_says_when_it_was_not_captured(hooks: None,
+                                                               tmp_path: Path) -> None:
+    import render_examples
+
+    text = render_examples.page(yaml_only(tmp_path), tmp_path / "no-answers")
+    assert "## One request, three sites: a head broker {#federation}" in text
+    assert "Not captured in this build" in text
+    assert "(#federation)" in text
+
+
+def test_the_federation_use_case_shows_each_captured_step_in_order(hooks: None,
+                                                                   tmp_path: Path) -> None:
+    import render_federation
+
+    answers = tmp_path / "federation"
+    answers.mkdir()
+    steps = [{"file": "01-offers.yaml", "title": "Offers"},
+             {"file": "02-loop.yaml", "title": "Loop refused"}]
+    (answers / "index.yaml").write_text(yaml.safe_dump(
+        {"request": "examples/01-sqrt-docker.yaml", "steps": steps}), encoding="utf-8")
+    (answers / "01-offers.yaml").write_text("# POST -> 200 OK\nresult: 'YES'\n")
+    (answers / "02-loop.yaml").write_text("# POST -> 508 Loop Detected\nstatus: 508\n")
+    text = render_federation.section(answers)
+    assert "Not captured" not in text
+    assert text.index('=== "1. Offers"') < text.index('=== "2. Loop refused"')
+    assert "    status: 508" in text

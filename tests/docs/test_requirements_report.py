@@ -68,3 +68,25 @@ def test_no_report(hooks: None, tmp_path: Path) -> None:
     assert "Verdicts not captured in this build" in text
     for requirement in load_requirements():
         assert "verdicts not captured" in row(text, requirement.id)
+
+
+def test_retired_ids_keep_their_row_and_point_to_their_successors(
+    hooks: None, tmp_path: Path
+) -> None:
+    import render_requirements
+    from ivoa_eb_spec.requirements import load_retired
+
+    text = render_requirements.page(tmp_path / "absent.json")
+    for item in load_retired():
+        line = row(text, item.id)
+        assert "retired" in line
+        assert all(f"[{i}](#{i})" in line for i in item.replaced_by), item.id
+        assert " ".join(item.statement.split()) in line
+    # Each in the section of its group, with the requirements in force of that group.
+    lines = text.splitlines()
+    for item in load_retired():
+        group = item.id.rsplit("-", 1)[0]
+        start = next(n for n, line in enumerate(lines) if line.startswith(f"## {group}"))
+        end = next((n for n, line in enumerate(lines) if n > start and line.startswith("## ")),
+                   len(lines))
+        assert any(f"id='{item.id}'" in line for line in lines[start:end]), item.id

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from ivoa_eb_spec.requirements import load_requirements
+from ivoa_eb_spec.requirements import load_requirements, load_retired
 from ivoa_eb_spec.versions import SPEC_VERSION
 from ivoa_eb_spec.vocabulary import load_kinds
 
@@ -67,6 +67,9 @@ def test_every_requirement_and_kind_appears_and_every_link_resolves(page: Path) 
     for item in load_requirements():
         assert f"req-{item.id}" in ids, item.id
         assert text.count(item.id) >= 2, f"{item.id}: stated in its section and listed in C"
+    for gone in load_retired():  # listed as retired, pointing to its successors
+        assert f"req-{gone.id}" in ids, gone.id
+        assert all(f'href="#req-{i}"' in text for i in gone.replaced_by), gone.id
     for kind in load_kinds():
         assert kind.uri in text
     targets = set(re.findall(r'href="#([^"]+)"', text))

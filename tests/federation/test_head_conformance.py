@@ -1,5 +1,6 @@
 """The conformance suite against a head broker fronting three site brokers: every MUST holds
-(FED-02: the same interface at every level)."""
+(FED-02: the same interface at every level), and the federation checks, which apply because
+the head declares itself (FED-14), pass."""
 
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def test_a_head_of_three_sites_passes_every_must(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-3000:]
         passed = {r["id"] for r in found["requirements"] if r["verdict"] == "pass"}
         assert {"SVC-01", "SVC-02", "SVC-03", "SVC-06"} <= passed
+        # The black-box federation checks: a loop refused, an accepted offer COMPLETED at its
+        # site and its siblings (from the other sites too) REJECTED.
+        assert {"FED-03", "FED-13", "FED-14", "VOSI-02"} <= passed
     finally:
         for broker in (head, *sites):
             broker.stop()

@@ -1,5 +1,6 @@
-"""A site's platforms quote costs and metrics from their configured rates; a request whose
-limits no offer meets is answered NO with a reason naming the limit."""
+"""A site's platforms quote costs and metrics from their configured rates, on either form of
+the config (``[[platforms]]`` tables or the one ``[platform]``); a request whose limits no
+offer meets is answered NO with a reason naming the limit."""
 
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ type = "simulated"
 [platforms.metrics]
 "{SPEED}" = 250.0
 """
+#: The same rates on the single form: ``[platform]`` with its ``costs`` and ``metrics``.
+SINGLE = f"""
+[platform]
+name = "simulated"
+[platform.costs]
+"{MONEY}" = 0.5
+"urn:ivoa:calycopis:cost:carbon" = 4.0
+[platform.metrics]
+"{SPEED}" = 250.0
+"""
 
 
 def post(client: TestClient, document: dict[str, Any]) -> dict[str, Any]:
@@ -35,9 +46,9 @@ def post(client: TestClient, document: dict[str, Any]) -> dict[str, Any]:
     return yaml.safe_load(answer.text)
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Any:
-    (tmp_path / "broker.toml").write_text(CONFIG)
+@pytest.fixture(params=[CONFIG, SINGLE], ids=["platforms", "platform"])
+def client(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
+    (tmp_path / "broker.toml").write_text(request.param)
     config = load(tmp_path / "broker.toml",
                   database_url=f"sqlite:///{tmp_path / 'broker.sqlite'}")
     with TestClient(create_app(config, run_scheduler=False)) as running:
@@ -69,8 +80,11 @@ def test_no_offer_within_a_max_cost_or_min_metric_is_a_no(client: TestClient) ->
     assert post(client, request)["result"] == "YES"
 
 
-def test_an_unknown_cost_type_in_config_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("text", "where"), [(CONFIG, r"\[\[platforms\]\] #1 \(green\) costs"),
+                                           (SINGLE, r"\[platform\] costs")])
+def test_an_unknown_cost_type_in_config_is_named(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "broker.toml"
-    path.write_text(CONFIG.replace(MONEY, "urn:example:money"))
-    with pytest.raises(ConfigError, match="urn:example:money"):
+    path.write_text(text.replace(MONEY, "urn:example:money"))
+    with pytest.raises(ConfigError, match=where + ".*urn:example:money"):
         load(path)
+

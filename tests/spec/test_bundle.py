@@ -95,3 +95,77 @@ def test_bundler_refuses_a_reference_to_nowhere(monkeypatch: pytest.MonkeyPatch)
     )
     with pytest.raises(BundleError, match="no-such-file"):
         bundled_openapi()
+
+
+def _refinements(node: Any) -> list[dict[str, Any]]:
+    """Every schema in ``node`` that holds a ``$ref`` beside a keyword that constrains."""
+    from ivoa_eb_spec.bundle import _ANNOTATIONS
+
+    if isinstance(node, list):
+        return [found for item in node for found in _refinements(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if "$ref" in node and set(node) - {"$ref", *_ANNOTATIONS} else []
+    return own + [found for value in node.values() for found in _refinements(value)]
+
+
+def test_a_refining_reference_is_bundled_as_all_of() -> None:
+    """openapi-python-client dropped ServiceMetadata and ErrorMessage when each was a ``$ref``
+    with ``required`` beside it (it built the referenced model a second time, then refused
+    the duplicate); the bundle writes such a refinement as ``allOf``."""
+    schemas = bundled_openapi()["components"]["schemas"]
+    assert _refinements(schemas) == []
+    assert schemas["ServiceMetadata"]["allOf"] == [
+        {"$ref": "#/components/schemas/ComponentMetadata"},
+        {"required": ["uuid", "url"]},
+    ]
+    error_message = schemas["ErrorMessage"]
+    assert error_message["title"] == "ErrorMessage"
+    assert error_message["allOf"][0] == {"$ref": "#/components/schemas/MessageItem"}
+    assert error_message["allOf"][1]["properties"]["values"]["required"] == ["path"]
+
+
+_PATH_VALUES = {"path": "/compute"}
+
+
+@pytest.mark.parametrize(
+    ("component", "source", "document"),
+    [
+        ("ServiceMetadata", "common.yaml#/$defs/ServiceMetadata", {"uuid": "x"}),
+        ("ServiceMetadata", "common.yaml#/$defs/ServiceMetadata", {"uuid": 1, "url": "u"}),
+        ("ServiceMetadata", "common.yaml#/$defs/ServiceMetadata",
+         {"uuid": "0b6c5a3e-8f4e-4b7a-9d51-2f1c7a7e9a10", "url": "http://b/x"}),
+        ("ErrorMessage", "error-response.yaml#/$defs/ErrorMessage",
+         {"level": "ERROR", "template": "t", "message": "m", "values": {}}),
+        ("ErrorMessage", "error-response.yaml#/$defs/ErrorMessage",
+         {"level": "ERROR", "template": "t", "message": "m", "values": _PATH_VALUES}),
+        ("ErrorMessage", "error-response.yaml#/$defs/ErrorMessage",
+         {"level": "ERROR", "template": "t", "values": _PATH_VALUES}),
+    ],
+)
+def test_a_bundled_refinement_judges_as_its_source(
+    component: str, source: str, document: Any
+) -> None:
+    from ivoa_eb_spec.registry import validator
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource = Resource.from_contents(bundled_openapi(), default_specification=DRAFT202012)
+    bundled = Draft202012Validator(
+        {"$ref": f"urn:bundle#/components/schemas/{component}"},
+        registry=Registry().with_resource("urn:bundle", resource),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    verdict = [e.message for e in bundled.iter_errors(document)]
+    assert verdict == [e.message for e in validator(source).iter_errors(document)]
+
+
+def test_bundler_refuses_two_components_with_one_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ivoa_eb_spec.bundle as bundle
+
+    components = bundle._components()
+    components["ServiceMetadata"] = {**components["ServiceMetadata"], "title": "MessageItem"}
+    monkeypatch.setattr(bundle, "_components", lambda: components)
+    with pytest.raises(BundleError, match="share the title 'MessageItem'"):
+        bundled_openapi()

@@ -8,7 +8,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 from ivoa_eb_spec import files, load_yaml
-from ivoa_eb_spec.requirements import Requirement, load_requirements, requirement
+from ivoa_eb_spec.requirements import (
+    Requirement,
+    current_ids,
+    load_requirements,
+    load_retired,
+    parse_catalogue,
+    requirement,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 BRIEF = REPO.parent / "shared" / "brief" / "requirements.md"
@@ -48,7 +55,8 @@ def test_schema_rejects_a_broken_entry() -> None:
 
 
 def test_ids_are_unique_and_well_formed(catalogue: tuple[Requirement, ...]) -> None:
-    ids = [item.id for item in catalogue]
+    """Across the requirements in force and the retired ones: a retired id is never reused."""
+    ids = [item.id for item in catalogue] + [item.id for item in load_retired()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     assert all(ID.match(i) for i in ids), [i for i in ids if not ID.match(i)]
 
@@ -117,3 +125,63 @@ def test_lookup_by_id() -> None:
 
 def test_catalogue_is_read_from_the_spec_files() -> None:
     assert (files() / "requirements" / "requirements.yaml").is_file()
+
+
+# Retired requirements: public ids stay, point to their successors, and bind nothing.
+
+
+def test_schema_rejects_a_broken_retired_entry() -> None:
+    schema = load_yaml("requirements/requirements.schema.yaml")
+    validator = jsonschema.Draft202012Validator(schema)
+    good = {
+        "id": "SVC-07",
+        "state": "retired",
+        "replaced_by": ["ERR-05"],
+        "retired_in": "1.0.0",
+        "title": "Updates outside the options are refused",
+        "statement": "An update outside the options is refused.",
+        "reason": "A duplicate of ERR-05, which says the same with the status code.",
+    }
+    assert validator.is_valid({"version": "x", "requirements": [good]})
+    without = {k: v for k, v in good.items() if k != "replaced_by"}
+    for broken in (
+        without,
+        {**good, "replaced_by": []},
+        {**good, "replaced_by": ["ERR-5"]},
+        {**good, "level": "MUST"},  # a retired entry binds nothing
+        {**good, "state": "retried"},  # a typo falls to the shape of a requirement in force
+    ):
+        assert not validator.is_valid({"version": "x", "requirements": [broken]}), broken
+
+
+def test_retired_requirements_point_to_requirements_in_force(
+    catalogue: tuple[Requirement, ...],
+) -> None:
+    retired = load_retired()
+    assert retired, "the catalogue has retired ids (duplicates merged in the review)"
+    in_force = {item.id for item in catalogue}
+    for item in retired:
+        assert item.replaced_by and set(item.replaced_by) <= in_force, item.id
+        assert item.reason and item.statement, item.id
+
+
+def test_a_retired_id_is_refused_by_lookup_and_named_with_its_successors() -> None:
+    gone = load_retired()[0]
+    with pytest.raises(KeyError, match="retired") as raised:
+        requirement(gone.id)
+    assert all(successor in str(raised.value) for successor in gone.replaced_by)
+    assert current_ids(gone.id) == gone.replaced_by
+    assert current_ids("SVC-01") == ("SVC-01",)
+    assert current_ids("NOPE-01") == ()
+
+
+def test_a_retired_id_pointing_to_a_retired_or_unknown_id_is_refused_by_the_reader() -> None:
+    document = load_yaml("requirements/requirements.yaml")
+    gone = load_retired()
+    for target in (gone[-1].id, "SVC-99"):
+        entries = [
+            {**entry, "replaced_by": [target]} if entry["id"] == gone[0].id else entry
+            for entry in document["requirements"]
+        ]
+        with pytest.raises(ValueError, match=gone[0].id):
+            parse_catalogue({**document, "requirements": entries})

@@ -10,8 +10,8 @@ from ..model import Check, CheckFunction
 REGISTRY: dict[str, Check] = {}
 
 #: Modules holding checks, in the order their checks run (cheap first, slow lifecycle last).
-MODULES = ("service", "content", "offers", "errors", "identity", "lifecycle", "scenarios",
-           "vosi", "uws", "fuzzing", "observe")
+MODULES = ("service", "content", "offers", "errors", "identity", "lifecycle", "federation",
+           "scenarios", "vosi", "uws", "fuzzing", "observe")
 
 
 def check(

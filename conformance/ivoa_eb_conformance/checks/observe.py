@@ -209,6 +209,56 @@ def phases(ctx: Context) -> Iterator[Outcome]:
         )
 
 
+#: The phase options each phase may show: OFFERED both of these (LIFE-13), ACCEPTED to RUNNING
+#: nothing but CANCELLED (LIFE-14), RELEASING and the terminal phases none (LIFE-15). No phase
+#: the broker drives is ever among them.
+CANCELLABLE = frozenset({"ACCEPTED", "WAITING", "PREPARING", "AVAILABLE", "RUNNING"})
+WITHOUT_OPTIONS = frozenset(
+    {"RELEASING", "REJECTED", "EXPIRED", "COMPLETED", "FAILED", "CANCELLED"}
+)
+
+
+def option_problem(phase: str, values: list[str] | None) -> tuple[str, str] | None:
+    """(requirement, problem) when a session in ``phase`` shows phase options ``values`` (None:
+    no phase option) that its phase does not allow; None when they agree."""
+    shown = sorted(values or [])
+    if phase == "OFFERED" and not {"ACCEPTED", "REJECTED"} <= set(shown):
+        return "LIFE-13", f"an offer shows phase options {shown}, not ACCEPTED and REJECTED"
+    if phase in CANCELLABLE and set(shown) - {"CANCELLED"}:
+        return "LIFE-14", f"a session in {phase} shows phase options {shown}: only CANCELLED"
+    if phase in WITHOUT_OPTIONS and shown:
+        return "LIFE-15", f"a session in {phase} shows phase options {shown}: none allowed"
+    return None
+
+
+@check(
+    "obs.phase-options",
+    ["LIFE-13", "LIFE-14", "LIFE-15"],
+    "Every session read shows the phase options its phase allows, and none the broker drives",
+    layer="observe",
+)
+def phase_options(ctx: Context) -> Iterator[Outcome]:
+    count = 0
+    failing: set[str] = set()
+    for answer, doc in sessions(ctx):
+        phase = doc.get("phase")
+        if phase not in PHASES:
+            continue  # obs.phases judges it
+        count += 1
+        found = option_problem(str(phase), probe.phase_options(doc))
+        if found is not None and found[0] not in failing:  # one failure per requirement
+            failing.add(found[0])
+            yield failed(found[1], answer.evidence, requirements=(found[0],))
+    if not count:
+        yield skipped("no session was read during the run")
+        return
+    kept = tuple(r for r in ("LIFE-13", "LIFE-14", "LIFE-15") if r not in failing)
+    if kept:
+        yield passed(
+            f"{count} session reading(s) with the options of their phase", requirements=kept
+        )
+
+
 @check("obs.error-bodies", ["ERR-07"], "Every 4xx answer is an ErrorResponse", layer="observe")
 def error_bodies(ctx: Context) -> Iterator[Outcome]:
     count = 0
@@ -237,9 +287,15 @@ def error_bodies(ctx: Context) -> Iterator[Outcome]:
         yield skipped("no 4xx answer was seen during the run")
 
 
+def _loop_refusal(answer: Answer) -> bool:
+    """A 508 to a request that carried ``EB-Via``: the loop refusal FED-14 asks of a head,
+    the one 5xx a client's header may cause (the request looped), not a server fault."""
+    return answer.status == 508 and "eb-via" in answer.response.request.headers
+
+
 @check("obs.no-server-errors", ["ERR-08"], "No answer of the run was a 5xx", layer="observe")
 def no_server_errors(ctx: Context) -> Iterator[Outcome]:
-    bad = [a for a in list(ctx.client.answers) if a.status >= 500]
+    bad = [a for a in list(ctx.client.answers) if a.status >= 500 and not _loop_refusal(a)]
     for answer in bad[:5]:
         yield failed(f"{answer.evidence.summary()}", answer.evidence)
     if not bad:

@@ -62,7 +62,7 @@ def get_offerset(ctx: Context) -> Iterator[Outcome]:
 
 @check(
     "svc.get-session",
-    ["SVC-03", "OFF-16"],
+    ["SVC-03", "OFF-19"],
     "Every offer carries a uuid and reads back at /sessions/{uuid}",
 )
 def get_session(ctx: Context) -> Iterator[Outcome]:
@@ -74,7 +74,7 @@ def get_session(ctx: Context) -> Iterator[Outcome]:
         uuid = probe.get(offer, "meta", "uuid")
         if not isinstance(uuid, str) or not uuid:
             yield failed(
-                f"offer #{index} has no meta.uuid", found.answer.evidence, requirements=("OFF-16",)
+                f"offer #{index} has no meta.uuid", found.answer.evidence, requirements=("OFF-19",)
             )
             continue
         answer = ctx.client.get(f"sessions/{uuid}")
@@ -94,7 +94,7 @@ def get_session(ctx: Context) -> Iterator[Outcome]:
             problems,
             f"offer #{index} reads back",
             answer.evidence,
-            requirements=("SVC-03", "OFF-16"),
+            requirements=("SVC-03",),
         )
 
 

@@ -223,14 +223,21 @@ class NotAnOption(UpdateNotAllowed):
 def client_update(phase: Phase, requested: Phase | str) -> Phase:
     """Apply a client's request to set the phase to ``requested``; return the new phase.
 
-    Raises :class:`PhaseAdmitsNoUpdate` (409) when ``phase`` offers no option at all (a
-    terminal phase, or the internal ``INITIAL``), and :class:`NotAnOption` (422) when
-    ``requested`` is not among :func:`client_options` (including a value that is not a phase).
+    Raises :class:`PhaseAdmitsNoUpdate` (409, ERR-04) when ``phase`` offers no option at all
+    (a terminal phase, ``RELEASING``, or the internal ``INITIAL``), and :class:`NotAnOption`
+    (422, ERR-05) when ``requested`` is not among :func:`client_options` (including a value
+    that is not a phase).
     """
     phase = Phase(phase)
     options = client_options(phase)
     if not options:
-        reason = "is final" if is_terminal(phase) else "is internal"
+        reason = (
+            "is final"
+            if is_terminal(phase)
+            else "is internal"
+            if phase is Phase.INITIAL
+            else "offers no option"
+        )
         raise PhaseAdmitsNoUpdate(
             phase,
             requested,

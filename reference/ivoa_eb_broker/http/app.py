@@ -73,7 +73,7 @@ def fleet_of(config: Config) -> Fleet:
     """The platforms of the config, each built by its factory (a clear error if unknown)."""
     if not config.platforms:  # the single form: named like the platform itself
         made = platforms.create(config.platform, config.platform_settings)
-        return Fleet([Member(made.name, made)])
+        return Fleet([Member(made.name, made, rates=config.platform_rates)])
     members = []
     for table in config.platforms:
         try:

@@ -23,5 +23,7 @@ async def availability(request: Request) -> Response:
 async def capabilities(request: Request) -> Response:
     state = request.app.state
     context = state.context
-    body = vosi.capabilities(state.broker.fleet, context.base(request), state.registry)
+    head = getattr(state, "head", None)  # a head broker names its EB-Via id (FED-14)
+    body = vosi.capabilities(state.broker.fleet, context.base(request), state.registry,
+                             head.id if head is not None else None)
     return Response(body, media_type=MEDIA_TYPE)

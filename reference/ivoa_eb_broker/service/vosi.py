@@ -84,11 +84,13 @@ def availability(results: Sequence[PlatformHealth], up_since: datetime) -> bytes
     return _serialise(root)
 
 
-def capabilities(fleet: Fleet, base_url: str, registry: Registry) -> bytes:
-    """VOSI capabilities: the ExecutionBroker capability and the two VOSI ones."""
+def capabilities(fleet: Fleet, base_url: str, registry: Registry,
+                 head: str | None = None) -> bytes:
+    """VOSI capabilities: the ExecutionBroker capability and the two VOSI ones; ``head``:
+    this broker's ``EB-Via`` id when it fronts other brokers."""
     root = etree.Element(f"{{{CAPABILITIES_NS}}}capabilities",
                          nsmap={"vosi": CAPABILITIES_NS, **_NSMAP})
-    for capability in capability_elements(fleet, base_url, registry):
+    for capability in capability_elements(fleet, base_url, registry, head):
         root.append(capability)
     return _serialise(root)
 
@@ -128,10 +130,11 @@ def record(fleet: Fleet, base_url: str, registry: Registry, now: datetime | None
     return _serialise(root)
 
 
-def capability_elements(fleet: Fleet, base_url: str, registry: Registry) -> list[etree._Element]:
+def capability_elements(fleet: Fleet, base_url: str, registry: Registry,
+                        head: str | None = None) -> list[etree._Element]:
     """``capability`` elements: the broker's (with what it supports, behind the configured
-    authentication), then VOSI's own two (always anonymous: anyone may ask what a service
-    is and whether it is up)."""
+    authentication; a head names its ``EB-Via`` id, FED-14), then VOSI's own two (always
+    anonymous: anyone may ask what a service is and whether it is up)."""
     base = base_url.rstrip("/")
     broker = etree.Element("capability", nsmap=_NSMAP)
     broker.set("standardID", STANDARD_ID)
@@ -148,6 +151,8 @@ def capability_elements(fleet: Fleet, base_url: str, registry: Registry) -> list
                                     type=member.platform.name)
         own = by_member[member.name]
         _kinds(platform, {family: sorted(kinds) for family, kinds in own.items()})
+    if head is not None:
+        etree.SubElement(broker, "head", id=head)
     found = [broker]
     for standard, path in ((VOSI_CAPABILITIES_ID, "capabilities"),
                            (VOSI_AVAILABILITY_ID, "availability")):
