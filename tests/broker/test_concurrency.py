@@ -44,7 +44,9 @@ from .conftest import (
     request_document,
 )
 
-pytestmark = pytest.mark.slow
+#: Slow; and the tests that empty the shared PostgreSQL scratch database run in one worker
+#: (``--dist loadgroup``), so one never drops the schema under another.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgresql")]
 CORES = 4
 CLIENTS = 25
 ROUNDS = 4

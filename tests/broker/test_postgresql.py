@@ -19,7 +19,10 @@ from starlette.testclient import TestClient
 from .conftest import accept, as_yaml, make_config, request_document, wait_for_phase
 
 URL = os.environ.get("EB_TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not URL, reason="EB_TEST_POSTGRES_URL is not set")
+#: Skipped without a scratch database; with one, in the same worker as the other tests that
+#: empty it (``--dist loadgroup``: see test_concurrency).
+pytestmark = [pytest.mark.skipif(not URL, reason="EB_TEST_POSTGRES_URL is not set"),
+              pytest.mark.xdist_group("postgresql")]
 
 
 @pytest.fixture
