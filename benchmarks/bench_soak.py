@@ -6,7 +6,7 @@ clients: request one offer, accept it, and wait until the session has run to COM
 broker's RSS (``/proc/PID/status``) is printed at every checkpoint, and the final table
 compares each checkpoint with the first.
 
-Usage: ``python benchmarks/bench_soak.py [--cycles 20000] [--checkpoints 2000,5000,10000,20000]
+Usage: ``python benchmarks/bench_soak.py [--checkpoints 2000,5000,10000,20000]
 [--concurrency 8] [--platform simulated|docker]``. ``docker`` runs each session as a
 container on the Docker API at ``--docker-url`` (default podman's ``unix:///tmp/podman.sock``,
 image ``localhost/busybox:test``); use fewer cycles there.
