@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv serve test docs wd lint clean bench-docs
+.PHONY: venv serve test docs wd lint clean bench-docs bench-memory
 
 venv: $(STAMP)
 
@@ -44,6 +44,11 @@ bench-docs: venv
 	if [ -n "$$EB_TEST_POSTGRES_URL" ]; then \
 	  $(BIN)/python benchmarks/bench_requests.py --workers 2 --sizes 10000 $(BENCH_ARGS) \
 	    --markdown benchmarks/results/scale-out.md; fi
+
+# The broker's memory after 10k and 100k requests (about 20 minutes): benchmarks/results/memory.md
+bench-memory: venv
+	$(BIN)/python benchmarks/bench_requests.py --memory 10000,100000 \
+	  --markdown benchmarks/results/memory.md
 
 # The Working Draft as one document, HTML and PDF, in build/wd/ (PDF by headless chromium).
 wd: venv
