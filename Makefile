@@ -24,7 +24,7 @@ serve: venv
 	$(BIN)/ivoa-eb-broker serve
 
 test: venv
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The rendered specification, in site/: mermaid fetched from npm (once), the reference broker's
 # answers to the examples, a real run of a federation (three sites and a head) and its

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ import uvicorn
 import yaml
 from ivoa_eb_broker.config import Config, load
 from ivoa_eb_broker.http import create_app
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,3 +216,27 @@ class Subprocess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+#: A PostgreSQL server the tests may create scratch databases on (``scripts/engines/postgres.sh``
+#: prints it); tests that need it are skipped without it.
+POSTGRES = os.environ.get("EB_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of its own for one test, dropped after it: tests on
+    two workers never share a schema (one dropped the other's tables mid-run before)."""
+    if not POSTGRES:
+        pytest.skip("EB_TEST_POSTGRES_URL is not set")
+    server = make_url(POSTGRES)
+    name = f"eb_scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

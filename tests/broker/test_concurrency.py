@@ -31,7 +31,7 @@ from ivoa_eb_broker.http import create_app
 from ivoa_eb_broker.store import open_engine
 from ivoa_eb_broker.store.schema import bookings, sessions
 from ivoa_eb_spec.iso8601 import parse_duration, parse_instant
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from .conftest import (
     FAST,
@@ -44,9 +44,7 @@ from .conftest import (
     request_document,
 )
 
-#: Slow; and the tests that empty the shared PostgreSQL scratch database run in one worker
-#: (``--dist loadgroup``), so one never drops the schema under another.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgresql")]
+pytestmark = pytest.mark.slow
 CORES = 4
 CLIENTS = 25
 ROUNDS = 4
@@ -173,17 +171,6 @@ BACKENDS = [
 ]
 
 
-def database_for(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'broker.sqlite'}"
-    engine = open_engine(POSTGRES)
-    with engine.begin() as connection:  # a scratch database: start empty
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return POSTGRES
-
-
 STEPS = {"preparing": 1.0, "releasing": 1.0}  # held too, published in every schedule
 
 
@@ -251,20 +238,23 @@ def run_load(urls: list[str], database: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_no_overbooking_and_no_lost_update(tmp_path: Path, backend: str) -> None:
+def test_no_overbooking_and_no_lost_update(tmp_path: Path, backend: str,
+                                           request: pytest.FixtureRequest) -> None:
+    database = (f"sqlite:///{tmp_path / 'broker.sqlite'}" if backend == "sqlite"
+                else request.getfixturevalue("postgres_database"))
     config = make_config(tmp_path, platform={"cores": CORES, "running": 120.0, **STEPS},
-                         offer_lifetime=5.0, sweep_interval=0.2,
-                         database_url=database_for(backend, tmp_path))
+                         offer_lifetime=5.0, sweep_interval=0.2, database_url=database)
     with ThreadServer(create_app(config)) as server:
         run_load([server.url], config.database())
 
 
 @pytest.mark.skipif(not POSTGRES, reason="EB_TEST_POSTGRES_URL is not set")
-def test_no_overbooking_across_two_broker_processes(tmp_path: Path) -> None:
+def test_no_overbooking_across_two_broker_processes(tmp_path: Path,
+                                                     postgres_database: str) -> None:
     """The same load shared by two ``ivoa-eb-broker serve`` processes on one PostgreSQL
     database: each client talks to one of them, each race accepts through one and rejects
     through the other. The processes share nothing but the database."""
-    database = database_for("postgresql", tmp_path)
+    database = postgres_database
     brokers = []
     try:
         for index in range(2):
