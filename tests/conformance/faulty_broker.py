@@ -25,7 +25,7 @@ from typing import Any
 
 
 def siblings_kept() -> None:
-    """While an offer is accepted, its offer set seems to hold that offer alone, so the
+    """While an offer is accepted, rejecting its siblings finds none to reject, so the
     broker's own acceptance (booking, messages, ...) runs unchanged but rejects no sibling."""
     from ivoa_eb_broker.service import sessions
 
@@ -36,10 +36,10 @@ def siblings_kept() -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(real, name)
 
-        def sessions_of(self, *args: Any, **kwargs: Any) -> Any:
-            rows = real.sessions_of(*args, **kwargs)
-            only = getattr(accepting, "uuid", None)
-            return rows if only is None else [r for r in rows if r["uuid"] == only]
+        def reject_siblings(self, *args: Any, **kwargs: Any) -> Any:
+            if getattr(accepting, "uuid", None) is not None:
+                return []
+            return real.reject_siblings(*args, **kwargs)
 
     def _accept(self: Any, connection: Any, row: Any, *rest: Any) -> Any:
         accepting.uuid = row["uuid"]
@@ -95,7 +95,7 @@ def client_sets_running() -> None:
             repo.update_session(
                 connection, uuid, row["version"], phase="RUNNING", modified=self.clock()
             )
-        return Phase.RUNNING
+        return Phase.RUNNING, None  # the new phase; nothing accepted
 
     sessions.Sessions._apply = _apply  # type: ignore[method-assign]
 
