@@ -154,6 +154,9 @@ class SkahaPlatform(Platform):
         self._stats: tuple[float, Stats] | None = None
         #: Handles cancelled lately (bounded: memory must not grow with the sessions run).
         self._cancelled: deque[str] = deque(maxlen=512)
+        #: Notebook sessions this platform ended at their booked end, with the status it
+        #: gave: a later poll of the deleted session gives it again (bounded likewise).
+        self._ended: dict[str, Status] = {}
 
     @classmethod
     def declared(cls) -> tuple[Capability, ...]:
@@ -368,6 +371,8 @@ class SkahaPlatform(Platform):
         ident, end = _parse(handle)
         found = await self._guard(self.client.session(ident), "polling")
         if found is None:
+            if handle in self._ended:
+                return self._ended[handle]
             if handle in self._cancelled:
                 return Status(RunState.CANCELLED, None, f"Skaha session {ident} was deleted")
             raise PlatformError(f"Skaha no longer knows session {ident}: it was deleted "
@@ -383,9 +388,12 @@ class SkahaPlatform(Platform):
                 # An interactive session has no end of its own: it ends at the booked end.
                 await self._guard(self.client.delete(ident), "ending the notebook session")
                 self._cancelled.append(handle)
-                return Status(RunState.SUCCEEDED, 0, "the notebook session reached the end of "
-                              "its booked time and was deleted",
-                              _connectors(url, "FINISHED"))
+                ended = Status(RunState.SUCCEEDED, 0, "the notebook session reached the end of "
+                               "its booked time and was deleted", _connectors(url, "FINISHED"))
+                if len(self._ended) >= 512:
+                    del self._ended[next(iter(self._ended))]
+                self._ended[handle] = ended
+                return ended
             connectors = _connectors(url, "AVAILABLE") if interactive else ()
             return Status(RunState.RUNNING, None, f"Skaha session {ident} is Running",
                           connectors)
