@@ -301,6 +301,23 @@ def _instant(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
+def _deltas(bookings: Iterable[Booking], edges: Counter[int] | None = None
+            ) -> dict[int, list[int]]:
+    """How much of each resource is taken (+) and given back (-) at each instant where a
+    booking starts or ends; ``edges`` counts those instants."""
+    deltas: dict[int, list[int]] = {}
+    for b in bookings:
+        r = b.resources
+        for at, sign in ((_us(b.start), 1), (_us(b.end), -1)):
+            d = deltas.setdefault(at, [0, 0, 0])
+            d[0] += sign * r.cores
+            d[1] += sign * r.memory_gib
+            d[2] += sign * r.storage_gib
+            if edges is not None:
+                edges[at] += 1
+    return deltas
+
+
 class _Steps:
     """The free amount of each resource over time, kept up to date as bookings come and go.
 
@@ -327,15 +344,7 @@ class _Steps:
     def build(cls, capacity: Capacity, bookings: Iterable[Booking]) -> _Steps:
         """The step function of many bookings at once: one sort, one running sum."""
         steps = cls(capacity)
-        deltas: dict[int, list[int]] = {}
-        for b in bookings:
-            r = b.resources
-            for at, sign in ((_us(b.start), 1), (_us(b.end), -1)):
-                d = deltas.setdefault(at, [0, 0, 0])
-                d[0] += sign * r.cores
-                d[1] += sign * r.memory_gib
-                d[2] += sign * r.storage_gib
-                steps._edges[at] += 1
+        deltas = _deltas(bookings, steps._edges)
         capacity_at = dict(zip(steps.times, zip(*steps.free, strict=True), strict=True))
         times = sorted(set(steps.times) | set(deltas))
         cap: _Amounts = (0, 0, 0)
@@ -790,14 +799,7 @@ class ScratchLedger(_Queries):
         return booking
 
     def _rebuild_overlay(self) -> list[tuple[int, int, _Amounts]]:
-        deltas: dict[int, list[int]] = {}
-        for b in self._extra:
-            r = b.resources
-            for at, sign in ((_us(b.start), 1), (_us(b.end), -1)):
-                d = deltas.setdefault(at, [0, 0, 0])
-                d[0] += sign * r.cores
-                d[1] += sign * r.memory_gib
-                d[2] += sign * r.storage_gib
+        deltas = _deltas(self._extra)
         overlay: list[tuple[int, int, _Amounts]] = []
         used = (0, 0, 0)
         t = _BEFORE_ALL

@@ -382,10 +382,7 @@ class Sessions(Part):
         """The uuids of the sessions the scheduler must drive (accepted and not ended): only
         the keys, since the supervisor asks several times a second."""
         with transaction(self.engine) as connection:
-            return list(repo.uuids_in(
-                connection,
-                ["ACCEPTED", "WAITING", "PREPARING", "AVAILABLE", "RUNNING", "RELEASING"],
-            ))
+            return list(repo.uuids_in(connection, [str(p) for p in ACTIVE_PHASES]))
 
     def snapshot(self, uuid: str) -> tuple[Mapping[str, Any], Mapping[str, Any] | None] | None:
         """A session's row and its booking, read together (one step of the scheduler)."""

@@ -56,11 +56,6 @@ def sessions_of(connection: Connection, offerset: str) -> Sequence[RowMapping]:
     return connection.execute(query).mappings().all()
 
 
-def sessions_in(connection: Connection, phases: Iterable[str]) -> Sequence[RowMapping]:
-    query = select(sessions).where(sessions.c.phase.in_(list(phases))).order_by(sessions.c.created)
-    return connection.execute(query).mappings().all()
-
-
 def uuids_in(connection: Connection, phases: Iterable[str]) -> Sequence[str]:
     query = (select(sessions.c.uuid).where(sessions.c.phase.in_(list(phases)))
              .order_by(sessions.c.created))
@@ -143,7 +138,7 @@ def set_bookings(
     *,
     session: str | None = None,
     offerset: str | None = None,
-    from_states: Iterable[str] = ("HELD", "COMMITTED"),
+    from_states: Iterable[str] = LIVE,
     **changes: Any,
 ) -> int:
     """Move the live bookings of a session (or of a whole offer set) to ``state``."""
