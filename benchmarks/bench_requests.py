@@ -261,8 +261,8 @@ def verdict(value: float, goal: float) -> str:
 
 def run_sizes(sizes: list[int], requests: int, concurrency: int) -> tuple[list[str], list[str]]:
     """The table rows and ratio rows (Markdown table lines) of every size."""
-    table = ["| bookings | endpoint | n | req/s | p50 ms | p99 ms |",
-             "|---:|---|---:|---:|---:|---:|"]
+    table = ["| bookings | endpoint | n | req/s | p50 ms | p99 ms | broker CPU ms/req |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
     ratios = ["| bookings | ratio | measured | goal | verdict |", "|---:|---|---:|---|---|"]
     posts: dict[int, float] = {}
     for size in sizes:
@@ -270,14 +270,17 @@ def run_sizes(sizes: list[int], requests: int, concurrency: int) -> tuple[list[s
             folder = Path(name)
             database = f"sqlite:///{folder / 'bench.sqlite'}"
             seed(database, size)
-            with broker(folder, database) as (_process, url):
+            with broker(folder, database) as (process, url):
                 figures: dict[str, Figure] = {}
                 for label, call, count in endpoints(url, requests):
                     asyncio.run(measure(url, call if label != "accept" else _warm, 10, 2))
+                    before = cpu_seconds(process.pid)
                     figure = asyncio.run(measure(url, call, count, concurrency))
+                    used = (cpu_seconds(process.pid) - before) / count
                     figures[label] = figure
                     table.append(f"| {size} | {label} | {count} | {figure.rate:.1f} | "
-                                 f"{figure.p(0.5) * 1000:.1f} | {figure.p(0.99) * 1000:.1f} |")
+                                 f"{figure.p(0.5) * 1000:.1f} | {figure.p(0.99) * 1000:.1f} | "
+                                 f"{used * 1000:.2f} |")
                     print(table[-1], flush=True)
                 for ratio, goal_text, compute, goal in RATIOS:
                     value = compute(figures)
@@ -369,14 +372,29 @@ async def _contend(url: str, total: int, concurrency: int) -> None:
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
 
 
+def _family(pid: int) -> list[int]:
+    """A process and its children (uvicorn workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid] + ([int(p) for p in children.read_text().split()] if children.exists() else [])
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children: what a
+    measurement cost the broker, whatever else the machine was doing."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for one in _family(pid):
+        stat = Path(f"/proc/{one}/stat")
+        if stat.exists():
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of a process and its children (uvicorn workers), in KiB."""
     total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for one in pids:
+    for one in _family(pid):
         for line in Path(f"/proc/{one}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])

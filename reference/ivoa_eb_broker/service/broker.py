@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..core import Phase
 from ..platforms import Platform
 from ..store.schema import sessions as sessions_table
 from . import documents, listing, waiting
@@ -27,7 +28,7 @@ from .messages import error
 from .offers import Offers
 from .ownership import Identity
 from .rows import session_document
-from .sessions import ENUM_UPDATE, Sessions
+from .sessions import ENUM_UPDATE, Sessions, Step
 
 __all__ = ["Broker", "Received", "Settings"]
 
@@ -75,6 +76,15 @@ class Broker:
             return self.sessions.advance(uuid, *args, **kwargs)
         finally:
             self.watch.changed(uuid)
+
+    def advance_many(self, steps: Sequence[Step]) -> list[Phase | None | Exception]:
+        """Several phase changes in one transaction (:meth:`Sessions.advance_many`), waking
+        blocking reads of each session."""
+        try:
+            return self.sessions.advance_many(steps)
+        finally:
+            for step in steps:
+                self.watch.changed(step.uuid)
 
     async def update(self, uuid: str, update: Any, warnings: Sequence[dict[str, Any]] = (),
                      caller: Identity | None = None) -> None:

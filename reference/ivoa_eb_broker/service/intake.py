@@ -18,6 +18,7 @@ from ivoa_eb_spec.registry import validator
 from ivoa_eb_spec.vocabulary import canonical_kind
 from ivoa_eb_spec.xmltext import illegal_text
 from jsonschema import Draft202012Validator, ValidationError
+from pydantic import TypeAdapter
 from pydantic import ValidationError as ModelError
 
 from .context import Received
@@ -30,6 +31,8 @@ from .quick_schema import is_valid
 MAX_ERRORS = 20
 REQUEST_SCHEMA = "execution-request.yaml"
 UPDATE_SCHEMA = "update.yaml"
+#: The update model's validator, built once: building it costs more than an accept.
+UPDATE_MODEL: TypeAdapter[Update] = TypeAdapter(Update)
 
 
 def _parse(body: bytes, media_type: MediaType, root: str) -> dict[str, Any]:
@@ -201,9 +204,7 @@ def update(body: bytes, media_type: MediaType) -> tuple[dict[str, Any], list[dic
     document, ignored = ignore_unknown(document, "update")  # must-ignore, EXT-01
     warnings.extend(ignored)
     try:
-        from pydantic import TypeAdapter
-
-        TypeAdapter(Update).validate_python(document)
+        UPDATE_MODEL.validate_python(document)
     except ModelError as problem:
         raise bad_request(
             [error("{problem}", path=p.path, problem=p.message)

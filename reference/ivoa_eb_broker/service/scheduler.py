@@ -32,9 +32,10 @@ from ..core import Event, Phase, is_terminal
 from ..platforms import Job, Platform, PlatformError, RunState
 from .broker import Broker
 from .fleet import Member
+from .group_commit import GroupCommit
 from .messages import error, info
 from .rows import prepare_at
-from .sessions import job_of
+from .sessions import Step, job_of
 
 log = structlog.get_logger("ivoa_eb_broker.scheduler")
 
@@ -56,6 +57,7 @@ class Scheduler:
         self.sweep_interval = sweep_interval
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cleanups: set[asyncio.Task[None]] = set()
+        self._commits = GroupCommit(broker.advance_many)
         broker.on_accept = self.wake
         broker.on_cancel = self.cancel
 
@@ -96,6 +98,7 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        await self._commits.stop()
 
     async def cancel(self, uuid: str) -> None:
         """The client cancelled (the session is CANCELLED already): stop driving it, then
@@ -126,7 +129,7 @@ class Scheduler:
         return member
 
     async def _advance(self, uuid: str, event: Event, **kwargs: Any) -> Phase | None:
-        phase = await self._db(self.broker.advance, uuid, event, **kwargs)
+        phase = await self._commits.submit(Step(uuid, event, **kwargs))
         if phase is not None:
             log.info("phase", session=uuid, phase=str(phase))
         return phase
@@ -154,30 +157,40 @@ class Scheduler:
                 self._tasks.pop(uuid, None)
 
     async def _steps(self, uuid: str) -> None:
+        """Walk the session from its stored phase to the end. The row is read once: each
+        step's outcome is the new phase, and a step that no longer applies (a client
+        cancelled meanwhile) sends it back to the database for the phase as it is."""
+        found = await self._db(self.broker.snapshot, uuid)
+        if found is None or is_terminal(Phase(found[0]["phase"])):
+            return
+        row, booking = found
+        phase: Phase | None = Phase(row["phase"])
+        handle = row["handle"]
+        member = self._member(row)
+        platform = member.platform
+        if booking is None:
+            raise PlatformError("the session has no booking")
+        job = job_of(row, booking)
         while True:
-            found = await self._db(self.broker.snapshot, uuid)
-            if found is None or is_terminal(Phase(found[0]["phase"])):
-                return
-            row, booking = found
-            phase = Phase(row["phase"])
-            member = self._member(row)
-            platform = member.platform
-            if booking is None:
-                raise PlatformError("the session has no booking")
-            job = job_of(row, booking)
+            if phase is None:  # the step did not apply: read the phase as it is now
+                row = await self._db(self.broker.row, uuid)
+                phase = None if row is None else Phase(row["phase"])
+                if phase is None or is_terminal(phase):
+                    return
+                handle = row["handle"]
             if phase is Phase.ACCEPTED:
-                await self._advance(uuid, Event.SCHEDULE)
+                phase = await self._advance(uuid, Event.SCHEDULE)
             elif phase is Phase.WAITING:
                 preparing, _ = platform.timings()
                 await _sleep_until(prepare_at(job.document, job.start, preparing))
-                await self._advance(uuid, Event.PREPARE)
+                phase = await self._advance(uuid, Event.PREPARE)
             elif phase is Phase.PREPARING:
                 await platform.prepare(job)
-                await self._advance(uuid, Event.READY)
+                phase = await self._advance(uuid, Event.READY)
             elif phase is Phase.AVAILABLE:
                 await _sleep_until(job.start)
                 handle = await platform.start(job)
-                await self._advance(
+                phase = await self._advance(
                     uuid,
                     Event.START,
                     handle=handle,
@@ -185,20 +198,20 @@ class Scheduler:
                                  platform=member.name, handle=handle),
                 )
             elif phase is Phase.RUNNING:
-                await self._watch(uuid, row, job, platform)
+                phase = await self._watch(uuid, handle, job, platform)
             elif phase is Phase.RELEASING:
                 await platform.release(job)
-                await self._advance(
+                phase = await self._advance(
                     uuid, Event.RELEASED, release=True,
                     message=info("Resources released", path="/phase"),
                 )
             else:
                 return
 
-    async def _watch(self, uuid: str, row: Mapping[str, Any], job: Job,
-                     platform: Platform) -> None:
-        """Poll a running job until it ends; past its booked end it is stopped and fails."""
-        handle = row["handle"]
+    async def _watch(self, uuid: str, handle: str | None, job: Job, platform: Platform
+                     ) -> Phase | None:
+        """Poll a running job until it ends; past its booked end it is stopped and fails.
+        The phase after it ended well (None if that step no longer applied)."""
         if not handle:
             raise PlatformError("the session is running but has no platform handle")
         shown: list[dict[str, str]] | None = None
@@ -226,13 +239,12 @@ class Scheduler:
             output = {"output": status.output} if status.output else {}
             if output:
                 template += "; the last lines of its output:\n{output}"
-            await self._advance(
+            return await self._advance(
                 uuid,
                 Event.FINISH,
                 connectors=connectors or None,
                 message=info(template, path="/phase", code=str(status.exit_code), **output),
             )
-            return
         detail = status.message or f"the job ended {status.state.lower()}"
         if status.exit_code is not None and "exit code" not in detail:
             detail += f" (exit code {status.exit_code})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +42,19 @@ log = structlog.get_logger("ivoa_eb_broker.service")
 Reader = Callable[[str, str, Identity | None, datetime | None], dict[str, Any] | None]
 PHASE_PATHS = ("phase", "/phase", "state", "/state")
 ENUM_UPDATE = "uri:enum-value-update"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One broker event for one session: what the scheduler asks of :meth:`Sessions.advance`
+    (a message to add, the platform's handle, connectors, whether to release the booking)."""
+
+    uuid: str
+    event: Event
+    message: dict[str, Any] | None = None
+    handle: str | None = None
+    connectors: list[dict[str, Any]] | None = None
+    release: bool = False
 
 
 class Sessions(Part):
@@ -336,35 +350,70 @@ class Sessions(Part):
     ) -> Phase | None:
         """Apply a broker event to a session (compare-and-set); the new phase, or None if
         the session's phase no longer allows it (a client cancelled meanwhile)."""
+        step = Step(uuid, event, message, handle, connectors, release)
+        outcome = self.advance_many([step])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def advance_many(self, steps: Sequence[Step]) -> list[Phase | None | Exception]:
+        """Apply several sessions' events in one write transaction (the scheduler's group
+        commit: one disk flush for every phase change that was ready); for each step, what
+        :meth:`advance` would return, or the exception it would raise. Each step is its own
+        compare-and-set, decided as if alone. Should the shared transaction fail, the steps
+        are applied again one transaction each, so that one bad step fails only itself."""
         now = self.clock()
+        if len(steps) > 1:
+            try:
+                with transaction(self.engine, exclusive=True) as connection:
+                    done = [self._advance_in(connection, step, now) for step in steps]
+                    bumped = self._bump(connection, [c for _, c in done if c is not None])
+                self._follow(bumped)
+                return [phase for phase, _ in done]
+            except Exception:  # noqa: BLE001 - retried one by one below, which reports it
+                log.warning("a batch of phase changes failed; applying them one by one")
+        outcomes: list[Phase | None | Exception] = []
+        for step in steps:
+            try:
+                with transaction(self.engine, exclusive=True) as connection:
+                    phase, change = self._advance_in(connection, step, now)
+                    bumped = self._bump(connection, [change] if change is not None else [])
+                self._follow(bumped)
+                outcomes.append(phase)
+            except Exception as problem:  # noqa: BLE001 - handed to the step's caller
+                outcomes.append(problem)
+        return outcomes
+
+    def _advance_in(self, connection: Connection, step: Step, now: datetime
+                    ) -> tuple[Phase | None, PlatformChange | None]:
+        """One step inside an open write transaction: the new phase (None if the session's
+        phase no longer allows the event) and the change it made to the bookings."""
         for _attempt in range(5):
-            bumped: Bumped = []
-            with transaction(self.engine, exclusive=True) as connection:
-                row = repo.get_session(connection, uuid)
-                if row is None or is_terminal(Phase(row["phase"])):
-                    return None
-                try:
-                    target = transition(Phase(row["phase"]), event)
-                except Exception:
-                    return None
-                changes: dict[str, Any] = {"phase": str(target), "modified": now}
-                if handle is not None:
-                    changes["handle"] = handle
-                if connectors is not None:
-                    document = dict(row["document"])
-                    document["connectors"] = connectors
-                    changes["document"] = document
-                if not repo.update_session(connection, uuid, row["version"], **changes):
-                    continue
-                if message is not None:
-                    repo.add_message(connection, uuid, stored(message))
-                if release or is_terminal(target):
-                    if repo.set_bookings(connection, "RELEASED", session=uuid) > 0:
-                        change = (self.platform_name(row), ("release", uuid))
-                        bumped = self._bump(connection, [change])
-            self._follow(bumped)
-            return target
-        return None
+            row = repo.get_session(connection, step.uuid)
+            if row is None or is_terminal(Phase(row["phase"])):
+                return None, None
+            try:
+                target = transition(Phase(row["phase"]), step.event)
+            except Exception:
+                return None, None
+            changes: dict[str, Any] = {"phase": str(target), "modified": now}
+            if step.handle is not None:
+                changes["handle"] = step.handle
+            if step.connectors is not None:
+                document = dict(row["document"])
+                document["connectors"] = step.connectors
+                changes["document"] = document
+            if not repo.update_session(connection, step.uuid, row["version"], **changes):
+                continue  # written meanwhile (PostgreSQL, another process): decide again
+            if step.message is not None:
+                repo.add_message(connection, step.uuid, stored(step.message))
+            change = None
+            if (step.release or is_terminal(target)) and repo.set_bookings(
+                connection, "RELEASED", session=step.uuid
+            ) > 0:
+                change = (self.platform_name(row), ("release", step.uuid))
+            return target, change
+        return None, None
 
     def note(self, uuid: str, message: dict[str, Any], **changes: Any) -> None:
         """Add a message to a session (and optionally change its document's connectors)."""
