@@ -2,15 +2,31 @@
 
 The service decides what to write; these functions only know the tables. Nothing here is
 SQLite-specific: the same statements run on PostgreSQL.
+
+The statements of the request path are built once, with bound parameters (``bindparam``),
+and only executed per call: building a SQLAlchemy statement costs about twice as much as
+running it on SQLite, and the request path runs a dozen of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Update,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from .schema import bookings, ledger_locks, messages, offersets, sessions
 
@@ -47,8 +63,21 @@ def insert_offers(
 # --- sessions ----------------------------------------------------------------------------
 
 
+_SESSION = select(sessions).where(sessions.c.uuid == bindparam("uuid"))
+_SIBLINGS = select(sessions.c.uuid).where(sessions.c.offerset == bindparam("offerset"))
+_BOOKING_OF = select(bookings).where(bookings.c.session == bindparam("session"))
+_BOOKINGS_OF = (select(bookings.c.id, bookings.c.state)
+                .where(bookings.c.session.in_(bindparam("sessions", expanding=True))))
+_MESSAGES_OF = (select(messages).where(messages.c.owner.in_(bindparam("owners", expanding=True)))
+                .order_by(messages.c.id))
+_GENERATION = select(ledger_locks.c.generation).where(ledger_locks.c.platform == bindparam("p"))
+_GENERATION_LOCKED = _GENERATION.with_for_update()
+_SET_GENERATION = (update(ledger_locks).where(ledger_locks.c.platform == bindparam("p"))
+                   .values(generation=bindparam("g")))
+
+
 def get_session(connection: Connection, uuid: str) -> RowMapping | None:
-    return connection.execute(select(sessions).where(sessions.c.uuid == uuid)).mappings().first()
+    return connection.execute(_SESSION, {"uuid": uuid}).mappings().first()
 
 
 def sessions_of(connection: Connection, offerset: str) -> Sequence[RowMapping]:
@@ -87,12 +116,20 @@ def update_session(connection: Connection, uuid: str, version: int, **changes: A
     This compare-and-set is what makes a lost update impossible even without a lock: a
     writer that read an older version must read again and decide again.
     """
-    result = connection.execute(
+    statement = _session_update(tuple(sorted(changes)))
+    values = {"_uuid": uuid, "_version": version, "version": version + 1, **changes}
+    return connection.execute(statement, values).rowcount == 1
+
+
+@cache
+def _session_update(columns: tuple[str, ...]) -> Update:
+    """The compare-and-set of :func:`update_session` for one set of changed columns."""
+    return (
         update(sessions)
-        .where(sessions.c.uuid == uuid, sessions.c.version == version)
-        .values(version=version + 1, **changes)
+        .where(sessions.c.uuid == bindparam("_uuid"),
+               sessions.c.version == bindparam("_version"))
+        .values({name: bindparam(name) for name in ("version", *columns)})
     )
-    return result.rowcount == 1
 
 
 def reject_siblings(
@@ -103,9 +140,7 @@ def reject_siblings(
     changed (``uuid``, ``platform``)."""
     # Found by the offer set's index first: a WHERE that also names the phase could lead
     # the planner to the phase index, which every live offer shares.
-    siblings = connection.execute(
-        select(sessions.c.uuid).where(sessions.c.offerset == offerset)
-    ).scalars().all()
+    siblings = connection.execute(_SIBLINGS, {"offerset": offerset}).scalars().all()
     others = [uuid for uuid in siblings if uuid != accepted]
     if not others:
         return []
@@ -118,9 +153,7 @@ def reject_siblings(
     changed = connection.execute(query).mappings().all()
     if changed:
         held = connection.execute(  # by the session index, then by key (as above)
-            select(bookings.c.id, bookings.c.state)
-            .where(bookings.c.session.in_([row["uuid"] for row in changed]))
-        ).all()
+            _BOOKINGS_OF, {"sessions": [row["uuid"] for row in changed]}).all()
         live = [row.id for row in held if row.state in LIVE]
         if live:
             connection.execute(update(bookings)
@@ -142,13 +175,23 @@ def set_bookings(
     **changes: Any,
 ) -> int:
     """Move the live bookings of a session (or of a whole offer set) to ``state``."""
-    where = [bookings.c.state.in_(list(from_states))]
-    if session is not None:
-        where.append(bookings.c.session == session)
-    if offerset is not None:
-        where.append(bookings.c.offerset == offerset)
-    result = connection.execute(update(bookings).where(*where).values(state=state, **changes))
-    return result.rowcount
+    statement = _bookings_update(session is not None, offerset is not None,
+                                 tuple(sorted(changes)))
+    values = {"_from": list(from_states), "_session": session, "_offerset": offerset,
+              "state": state, **changes}
+    return connection.execute(statement, values).rowcount
+
+
+@cache
+def _bookings_update(by_session: bool, by_offerset: bool, columns: tuple[str, ...]) -> Update:
+    """The statement of :func:`set_bookings` for one shape of call."""
+    where = [bookings.c.state.in_(bindparam("_from", expanding=True))]
+    if by_session:
+        where.append(bookings.c.session == bindparam("_session"))
+    if by_offerset:
+        where.append(bookings.c.offerset == bindparam("_offerset"))
+    return (update(bookings).where(*where)
+            .values({name: bindparam(name) for name in ("state", *columns)}))
 
 
 def live_bookings(
@@ -175,8 +218,7 @@ def all_bookings(connection: Connection) -> Sequence[RowMapping]:
 
 
 def booking_of(connection: Connection, session: str) -> RowMapping | None:
-    query = select(bookings).where(bookings.c.session == session)
-    return connection.execute(query).mappings().first()
+    return connection.execute(_BOOKING_OF, {"session": session}).mappings().first()
 
 
 # --- messages ----------------------------------------------------------------------------
@@ -194,7 +236,7 @@ def _message_row(owner: str, item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def add_message(connection: Connection, owner: str, item: Mapping[str, Any]) -> None:
-    connection.execute(insert(messages).values(**_message_row(owner, item)))
+    connection.execute(insert(messages), [_message_row(owner, item)])
 
 
 def add_messages(connection: Connection, items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
@@ -209,8 +251,7 @@ def messages_of(connection: Connection, owners: Iterable[str]) -> dict[str, list
     found: dict[str, list[RowMapping]] = {owner: [] for owner in wanted}
     if not wanted:
         return found
-    query = select(messages).where(messages.c.owner.in_(wanted)).order_by(messages.c.id)
-    for row in connection.execute(query).mappings():
+    for row in connection.execute(_MESSAGES_OF, {"owners": wanted}).mappings():
         found[row["owner"]].append(row)
     return found
 
@@ -226,13 +267,12 @@ def lock_ledger(connection: Connection, platform: str) -> int:
     IMMEDIATE, which already holds the database's write lock, and ``FOR UPDATE`` is not
     emitted.
     """
-    query = select(ledger_locks.c.generation).where(ledger_locks.c.platform == platform)
-    generation = connection.execute(query.with_for_update()).scalar_one_or_none()
+    generation = connection.execute(_GENERATION_LOCKED, {"p": platform}).scalar_one_or_none()
     if generation is None:
         # Several brokers may find the row missing at once: the first insert wins, the
         # others insert nothing (not a duplicate-key failure), and all then lock the row.
         connection.execute(_insert_if_missing(connection, platform))
-        generation = connection.execute(query.with_for_update()).scalar_one()
+        generation = connection.execute(_GENERATION_LOCKED, {"p": platform}).scalar_one()
     return int(generation)
 
 
@@ -253,18 +293,11 @@ def _insert_if_missing(connection: Connection, platform: str) -> Any:
 def set_generation(connection: Connection, platform: str, generation: int) -> None:
     """Record a change to the bookings by a transaction that holds the platform's row lock
     (:func:`lock_ledger`) and so knows the generation it read."""
-    connection.execute(
-        update(ledger_locks).where(ledger_locks.c.platform == platform)
-        .values(generation=generation)
-    )
+    connection.execute(_SET_GENERATION, {"p": platform, "g": generation})
 
 
 def bump_generation(connection: Connection, platform: str) -> int:
     """Record a change to the bookings; the generation before it."""
     before = lock_ledger(connection, platform)
-    connection.execute(
-        update(ledger_locks)
-        .where(ledger_locks.c.platform == platform)
-        .values(generation=before + 1)
-    )
+    connection.execute(_SET_GENERATION, {"p": platform, "g": before + 1})
     return before
