@@ -41,7 +41,8 @@ def test_examples_are_written_as_before(path: Path) -> None:
 
 
 TRICKY = st.sampled_from(["NO", "yes", "on", "~", "null", "1.0", "0x1f", "2030-01-01", "",
-                          " a", "a\u2028b", "a\x85b", "- x", "k: v", "#", "'", '"', "1e3"])
+                          " a", "a\u2028b", "a\x85b", "- x", "k: v", "#", "'", '"', "1e3",
+                          "...", "...x", "-c", "--x", "---", "-1", "-.inf", "a:", "x: y"])
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | TRICKY | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4)
@@ -54,3 +55,23 @@ VALUES = st.recursive(
 @given(document=VALUES)
 def test_any_json_value_is_written_as_before(document: Any) -> None:
     assert dump_yaml(document) == generic(document)
+
+
+WORD = st.text(alphabet="abcXY019_./:+=(),;-' #\"", min_size=1, max_size=12)
+SENTENCES = st.lists(WORD, min_size=1, max_size=14).map(" ".join)
+PROSE = st.recursive(
+    st.none() | st.booleans() | st.integers() | TRICKY | SENTENCES,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.from_regex(r"[a-z][a-zA-Z]{0,30}", fullmatch=True) | TRICKY,
+                      inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(document=PROSE)
+def test_the_direct_writer_writes_what_pyyaml_writes(document: Any) -> None:
+    """Sentences of the direct writer's characters (and its near misses: quotes, ``#``,
+    ``: ``), at every depth, around the fold at the line width."""
+    direct = yaml_codec._write_direct(document)
+    assert direct is None or direct == generic(document)

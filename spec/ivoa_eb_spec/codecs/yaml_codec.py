@@ -15,6 +15,7 @@ reader, scanner, parser and emitter do the same job, slower.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any, Final
 
@@ -299,10 +300,130 @@ _FOLDED = re.compile("[\x85\u2028\u2029\r]")
 _PureDumper = _readable(yaml.SafeDumper)
 #: The dumper in use: libyaml's emitter when installed.
 _ReadableDumper = _readable(yaml.CSafeDumper) if _CEmitter is not None else _PureDumper
+#: Answers which tag a plain scalar would be read as (the dumper's resolvers, no stream).
+_RESOLVER = _PureDumper(io.StringIO())
+
+
+#: Strings written by the direct writer: words of these characters, single spaces between;
+#: anything else (quotes to escape, line breaks, leading indicators) goes to PyYAML.
+_SIMPLE = re.compile(
+    r"(?:-[A-Za-z0-9_./(]|[A-Za-z0-9_./(])[A-Za-z0-9_./:+=(),;-]*(?: [A-Za-z0-9_./:+=(),;-]+)*")
+#: PyYAML's line width (``width`` below): a scalar with spaces that would pass it is folded.
+_WIDTH = 100
+_SCALARS: dict[str, str | None] = {}
+
+
+def _scalar(text: str, column: int) -> str | None:
+    """How PyYAML writes the string ``text`` starting at ``column``, if it is simple: plain,
+    or single-quoted when plain would read as another type; None otherwise."""
+    written = _SCALARS.get(text)
+    if written is None:
+        if (_SIMPLE.fullmatch(text) is None or ": " in text or text.endswith(":")
+                or text.startswith("...")):
+            return None
+        plain = _RESOLVER.resolve(ScalarNode, text, (True, False)) == _STR
+        written = text if plain else f"'{text}'"
+        if len(_SCALARS) >= 4096:
+            _SCALARS.clear()
+        _SCALARS[text] = written
+    if " " in written and column + len(written) > _WIDTH:
+        return None  # PyYAML would fold it at a space
+    return written
+
+
+def _direct(value: Any, indent: int, column: int, out: list[str]) -> bool:
+    """Append the block-style YAML of ``value`` (after a key or a dash that ended at
+    ``column``) exactly as PyYAML writes it; False when it holds something this writer
+    leaves to PyYAML (floats, unusual strings)."""
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            out.append(" {}\n" if column else "{}\n")
+            return True
+        if column:
+            out.append("\n")
+        return _mapping(value, indent, out, None)
+    if kind is list:
+        if not value:
+            out.append(" []\n" if column else "[]\n")
+            return True
+        if column:
+            out.append("\n")
+        return _sequence(value, indent - 2 if column else indent, out, None)
+    if value is None:
+        text: str | None = "null"
+    elif kind is bool:
+        text = "true" if value else "false"
+    elif kind is int:
+        text = str(value)
+    elif isinstance(value, str):
+        text = _scalar(str(value), column + 1)
+    else:
+        return False
+    if text is None:
+        return False
+    out.append(f" {text}\n")
+    return True
+
+
+def _mapping(value: dict[Any, Any], indent: int, out: list[str], first: str | None) -> bool:
+    """A non-empty mapping at ``indent``; ``first`` replaces the first key's indentation
+    (a mapping that is a list item starts on the dash's line)."""
+    pad = " " * indent
+    for key, item in value.items():
+        if type(key) is not str or len(key) >= 128:
+            return False
+        name = _scalar(key, indent)
+        if name is None:
+            return False
+        out.append(f"{first if first is not None else pad}{name}:")
+        first = None
+        if not _direct(item, indent + 2, indent + len(name) + 1, out):
+            return False
+    return True
+
+
+def _sequence(value: list[Any], indent: int, out: list[str], first: str | None) -> bool:
+    """A non-empty list whose dashes are at ``indent`` (a list under a key is not indented
+    further, as PyYAML writes it)."""
+    pad = " " * indent
+    for item in value:
+        dash = f"{first if first is not None else pad}- "
+        first = None
+        kind = type(item)
+        if kind is dict and item:
+            if not _mapping(item, indent + 2, out, dash):
+                return False
+        elif kind is list and item:
+            if not _sequence(item, indent + 2, out, dash):
+                return False
+        else:
+            out.append(dash[:-1])
+            if not _direct(item, indent + 2, indent + 1, out):
+                return False
+    return True
+
+
+def _write_direct(document: Any) -> bytes | None:
+    """The YAML of a mapping or list whose every scalar is simple, written without PyYAML's
+    node graph and emitter (most answers are; rendering was a quarter of a request's
+    time); None for anything else. ``tests/spec/test_yaml_fast_path.py`` holds it
+    byte-identical to PyYAML's output."""
+    out: list[str] = []
+    if type(document) is dict and document:
+        done = _mapping(document, 0, out, None)
+    elif type(document) is list and document:
+        done = _sequence(document, 0, out, None)
+    else:
+        return None
+    return "".join(out).encode("utf-8") if done else None
 
 
 def dump_yaml(document: Any) -> bytes:
     """A readable YAML body of a JSON value: block style, keys in the document's order."""
+    direct = _write_direct(document)
+    if direct is not None:
+        return direct
     return yaml.dump(  # type: ignore[no-any-return]
         document,
         Dumper=_ReadableDumper,
