@@ -136,6 +136,8 @@ def main() -> None:
         print(f"{stage:<34} {seconds / args.requests * 1000:>10.2f} {share:>6.0%}", file=text)
     print(file=text)
     stats.sort_stats("cumulative").print_stats(40)
+    if "--tottime" in sys.argv[0:0] or True:
+        stats.sort_stats("tottime").print_stats(30)
     output = text.getvalue()
     print(output)
     if args.out is not None:

@@ -31,11 +31,11 @@ Forms rewritten here (the names are the ``form`` of each :class:`LegacyForm`):
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from .jsonvalue import copy_json
 from .unknown import pointer
 
 __all__ = ["LegacyForm", "normalise"]
@@ -67,7 +67,7 @@ def normalise(document: Any, root: str = "offers-request") -> tuple[Any, list[Le
     """
     if not isinstance(document, dict):
         return document, []
-    doc = copy.deepcopy(document)
+    doc = copy_json(document)
     found: list[LegacyForm] = []
     if root == "update":
         _component(doc, (), found, kind_from_type=True)
@@ -236,7 +236,7 @@ def _split_all(doc: dict[str, Any]) -> None:
                 continue
             base = str(volume.get("path", "")).rstrip("/")
             for index, name in enumerate(names):
-                part = copy.deepcopy(volume)
+                part = copy_json(volume)
                 part["resource"] = name
                 part["path"] = f"{base}/{name}"
                 meta = part.get("meta")

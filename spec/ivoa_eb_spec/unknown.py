@@ -12,11 +12,11 @@ sending.
 
 from __future__ import annotations
 
-import copy
 import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from .jsonvalue import copy_json
 from .xmlschema_gen import Array, Family, Node, Obj, root_node
 
 __all__ = ["IgnoredProperty", "ignored_properties", "pointer", "without"]
@@ -85,7 +85,7 @@ def _walk(
 
 def without(document: Any, ignored: list[IgnoredProperty]) -> Any:
     """A copy of ``document`` without the ``ignored`` properties: what the reader acts on."""
-    result = copy.deepcopy(document)
+    result = copy_json(document)
     for item in ignored:
         parent = result
         for step in item.path[:-1]:

@@ -8,12 +8,12 @@ and :func:`offerset`, so that a stored row never disagrees with the answer.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from ivoa_eb_spec.iso8601 import format_instant
+from ivoa_eb_spec.jsonvalue import copy_json
 
 from ..core import OfferPlan, Phase, client_options, iso_duration
 
@@ -37,7 +37,7 @@ def offer(
         "phase": str(Phase.OFFERED),
         "expires": format_instant(plan.expires),
     }
-    executable = copy.deepcopy(request.get("executable"))
+    executable = copy_json(request.get("executable"))
     if executable is not None:
         document["executable"] = executable
     document["compute"] = _compute(request.get("compute"), plan)
@@ -45,7 +45,7 @@ def offer(
     if storage:
         document["storage"] = storage
     if request.get("data"):
-        document["data"] = copy.deepcopy(request["data"])
+        document["data"] = copy_json(request["data"])
     end = plan.start + plan.duration
     document["schedule"] = {
         "preparing": {
@@ -62,7 +62,7 @@ def offer(
 
 
 def _compute(requested: Any, plan: OfferPlan) -> dict[str, Any]:
-    compute = copy.deepcopy(requested) if isinstance(requested, Mapping) else {}
+    compute = copy_json(requested) if isinstance(requested, Mapping) else {}
     compute.setdefault("kind", K + "compute/simple-compute-resource.yaml")
     compute["cores"] = {"min": plan.cores, "max": plan.cores}
     compute["memory"] = {"min": plan.memory_gib, "max": plan.memory_gib}
@@ -74,7 +74,7 @@ def _storage(requested: Any, offered: int) -> list[dict[str, Any]]:
     minimums goes to the first, up to its maximum."""
     if not isinstance(requested, list):
         return []
-    items = copy.deepcopy(requested)
+    items = copy_json(requested)
     spare = offered - sum(storage_min(item) for item in items)
     for item in items:
         if not isinstance(item.get("size"), Mapping) and "size" not in item:
@@ -130,7 +130,7 @@ def session(
 ) -> dict[str, Any]:
     """The session as answered now: the stored document plus the live parts; the options
     only with the values ``allowed`` leaves for the reader."""
-    document = copy.deepcopy(dict(stored))
+    document = copy_json(dict(stored))
     meta = document.setdefault("meta", {})
     meta["url"] = url
     meta["modified"] = format_instant(modified)
@@ -177,7 +177,7 @@ def offerset(
     messages: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The offer set as answered now, with its offers as they are now."""
-    document = copy.deepcopy(dict(stored))
+    document = copy_json(dict(stored))
     meta = document.setdefault("meta", {})
     meta["url"] = url
     if messages:
