@@ -25,7 +25,7 @@ Apply = Callable[[Sequence[Step]], list[Phase | None | Exception]]
 class GroupCommit:
     """Batches :class:`Step` s submitted from the event loop; one writer task at a time."""
 
-    def __init__(self, apply: Apply, most: int = 64) -> None:
+    def __init__(self, apply: Apply, most: int = 16) -> None:
         self._apply = apply
         self._most = most
         self._pending: list[tuple[Step, asyncio.Future[Phase | None]]] = []

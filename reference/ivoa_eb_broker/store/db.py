@@ -21,6 +21,9 @@ broker changes neither, and :func:`durability_warnings` names any that a server 
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +39,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 IMMEDIATE = "ivoa_eb_immediate"
 DURABLE = "ivoa_eb_durable"
 
+
+#: One lock per SQLite engine that its writers take before BEGIN IMMEDIATE (:func:`transaction`).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 #: The values of SQLite's ``synchronous`` the broker accepts: durable ones, and ``NORMAL``.
 SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
@@ -59,6 +65,7 @@ def open_engine(url: str, *, synchronous: str = "FULL") -> Engine:
         options["poolclass"] = StaticPool
     engine = create_engine(url, **options)
     _sqlite_settings(engine, wal=not memory, synchronous=synchronous)
+    _WRITERS[engine] = threading.RLock()
     return engine
 
 
@@ -120,12 +127,19 @@ def transaction(
 
     ``durable=False`` lets SQLite commit without waiting for the disk (see the module
     docstring): only for writes that LIFE-32 does not cover, i.e. new offers.
+
+    On a SQLite file, the writers of one process queue on a lock of their own before
+    BEGIN IMMEDIATE: SQLite's busy handler makes a waiting writer sleep in steps of up to
+    100 ms, while a lock hands over at once. Other processes still wait in SQLite.
     """
-    with engine.connect() as connection:
-        if exclusive or not durable:
-            connection = connection.execution_options(**{IMMEDIATE: exclusive, DURABLE: durable})
-        with connection.begin():
-            yield connection
+    writers = _WRITERS.get(engine) if exclusive else None
+    with writers if writers is not None else contextlib.nullcontext():
+        with engine.connect() as connection:
+            if exclusive or not durable:
+                connection = connection.execution_options(
+                    **{IMMEDIATE: exclusive, DURABLE: durable})
+            with connection.begin():
+                yield connection
 
 
 def migrate(engine: Engine) -> None:
