@@ -94,12 +94,14 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            now = datetime.now(UTC)
             with self.engine.connect() as connection:
-                rows = [
-                    r for r in connection.execute(select(bookings)).all()
-                    if r.state == "COMMITTED" or (r.state == "HELD" and r.expires > now)
-                ]
+                found = connection.execute(select(bookings)).all()
+            # The instant after reading: a broker that gave away a lapsed hold's capacity did
+            # so before the read, so the hold must read as lapsed too (an instant taken
+            # before a slow read made a false overbooking on a loaded machine).
+            now = datetime.now(UTC)
+            rows = [r for r in found
+                    if r.state == "COMMITTED" or (r.state == "HELD" and r.expires > now)]
             try:
                 ledger_of(rows)
             except Exception as problem:  # Overbooked
