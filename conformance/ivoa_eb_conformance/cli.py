@@ -83,7 +83,8 @@ def main() -> None:
     show_default=True,
     metavar="SECONDS",
     help="Wall-clock budget of the run. Waits that do not fit (e.g. for an offer to expire) are "
-    "skipped with a reason; the schemathesis layer is scaled to what remains.",
+    "skipped with a reason; the schemathesis layer gets a fifth of it (at most 60 s), less if "
+    "less remains.",
 )
 @click.option(
     "--header",
@@ -122,6 +123,13 @@ def main() -> None:
 @click.option(
     "--no-schemathesis", is_flag=True, help="Leave out the schemathesis layer (generated requests)."
 )
+@click.option(
+    "--serial",
+    is_flag=True,
+    help="Run every check one after another. By default the checks that mostly wait (for an "
+    "offer to expire, a session to complete) run alongside the others, on offers of their own; "
+    "this turns that off, for debugging (a slower run, the same verdicts).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No live progress, only the summary.")
 @click.option(
     "--ignore-version",
@@ -141,6 +149,7 @@ def run_command(
     html: Path | None,
     markdown: Path | None,
     no_schemathesis: bool,
+    serial: bool,
     quiet: bool,
     ignore_version: bool,
 ) -> None:
@@ -171,6 +180,7 @@ def run_command(
         second_headers=_headers(second_headers),
         schemathesis=not no_schemathesis,
         ignore_version=ignore_version,
+        serial=serial,
     )
     checks = select(all_checks(), chosen, dropped)
     if no_schemathesis:

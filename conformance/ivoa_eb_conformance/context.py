@@ -37,6 +37,8 @@ class Options:
     poll_interval: float = 0.25
     #: Judge a broker even when it claims another major version of the standard.
     ignore_version: bool = False
+    #: Run every check one after another, the waiting ones included (slower; for debugging).
+    serial: bool = False
 
 
 class Context:
@@ -54,6 +56,25 @@ class Context:
     @property
     def deadline(self) -> float:
         return self.started + self.options.time_budget
+
+    def branch(self) -> Context:
+        """A context for a check run alongside others: the same options, clock and memo, but
+        a client of its own, so that its evidence and answers stay apart (a case's evidence is
+        the tail of its client's log; ``release_offers`` must not reject its offers while it
+        waits on them) until :meth:`adopt` takes them in."""
+        child = Context(self.options, self.client.with_headers(self.client.headers))
+        child.started = self.started
+        child._memo = self._memo
+        child._lock = self._lock
+        return child
+
+    def adopt(self, child: Context) -> None:
+        """Take a finished branch's exchanges into this context (the run-wide checks judge
+        them; the next ``release_offers`` rejects what it left OFFERED) and close its client."""
+        with self._lock:
+            self.client.log.extend(child.client.log)
+            self.client.answers.extend(child.client.answers)
+        child.client.close()
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())

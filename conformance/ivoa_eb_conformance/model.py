@@ -103,6 +103,12 @@ class Check:
     layer: str = "protocol"
     #: Rough wall-clock cost in seconds, so the runner can skip what the time budget cannot afford.
     cost: float = 1.0
+    #: Spends most of its time waiting (for an expiry, a start, a lifecycle) on offers of its
+    #: own: the runner may run it alongside the other checks, so that the waits overlap.
+    overlap: bool = False
+    #: Judges the answers every other check provoked: the runner starts it only once every
+    #: check before it, overlapping ones included, has ended.
+    sees_all: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -43,6 +45,8 @@ class RunResult:
     versions: Versions | None = None
     #: Why no check was run (the broker claims another major version), or None.
     refused: str | None = None
+    #: Wall seconds each check took (checks marked ``overlap`` ran alongside the others).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def failures(self) -> list[Verdict]:
         return failing(self.verdicts, level_rank(self.options.level.upper()))
@@ -129,6 +133,59 @@ def run_check(check: Check, ctx: Context) -> tuple[list[Outcome], str | None]:
     return outcomes, None
 
 
+#: What running one check gave: its outcomes, a suite error or None, and its wall seconds.
+Ran = tuple[list[Outcome], str | None, float]
+
+
+def _timed(check: Check, ctx: Context) -> Ran:
+    began = time.monotonic()
+    outcomes, error = run_check(check, ctx)
+    return outcomes, error, time.monotonic() - began
+
+
+def _run_all(checks: list[Check], ctx: Context, progress: Progress | None) -> list[Ran]:
+    """Run ``checks``: those marked ``overlap`` (they mostly wait, on offers of their own)
+    start at once, each in a thread with a branch of the context, while the others run one
+    after another; a ``sees_all`` check starts once every overlapping check has ended, and the
+    offers released before the schemathesis layer are only those of checks that have ended.
+    With ``options.serial`` everything runs in order. Results come back in the checks' order."""
+    done: dict[int, Ran] = {}
+    waiting: dict[int, tuple[Context, Future[Ran]]] = {}
+    background = [] if ctx.options.serial else [i for i, c in enumerate(checks) if c.overlap]
+    pool = ThreadPoolExecutor(len(background) or 1, "eb-overlap")
+
+    def collect(block: bool) -> None:
+        for index, (branch, future) in list(waiting.items()):
+            if block or future.done():
+                done[index] = future.result()
+                ctx.adopt(branch)
+                del waiting[index]
+                if progress:
+                    progress(checks[index], done[index][0])
+
+    try:
+        for index in background:
+            branch = ctx.branch()
+            waiting[index] = (branch, pool.submit(_timed, checks[index], branch))
+        for index, item in enumerate(checks):
+            if index in waiting or index in done:
+                continue
+            if item.sees_all:
+                collect(block=True)
+            if item.layer == "schemathesis":
+                collect(block=False)
+                ctx.release_offers()
+            done[index] = _timed(item, ctx)
+            if progress:
+                progress(item, done[index][0])
+        collect(block=True)
+    finally:
+        pool.shutdown(wait=True)  # after an error above: the branches end, then close
+        for branch, _ in waiting.values():
+            branch.client.close()
+    return [done[index] for index in range(len(checks))]
+
+
 def run(
     options: Options,
     checks: Sequence[Check],
@@ -159,19 +216,17 @@ def run(
             refused=refused,
         )
     try:
-        for item in checks:
-            if item.layer == "schemathesis":
-                ctx.release_offers()
-            found, error = run_check(item, ctx)
-            outcomes.extend(found)
-            if error:
-                errors.append(error)
-            if progress:
-                progress(item, found)
+        ran = _run_all(list(checks), ctx, progress)
     finally:
         ctx.release_offers()
         if context is None:
             ctx.client.close()
+    seconds: dict[str, float] = {}
+    for item, (found, error, took) in zip(checks, ran, strict=True):  # in the checks' order
+        outcomes.extend(found)
+        seconds[item.id] = round(took, 2)
+        if error:
+            errors.append(error)
     verdicts = aggregate(requirements, outcomes)
     return RunResult(
         options.url,
@@ -183,4 +238,5 @@ def run(
         verdicts,
         errors,
         versions=versions,
+        seconds=seconds,
     )

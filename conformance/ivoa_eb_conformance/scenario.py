@@ -63,6 +63,8 @@ class Case:
     steps: tuple[dict[str, Any], ...]
     source: str = ""
     cost: float = 2.0
+    #: The case mostly waits, on offers of its own: a runner may run it alongside others.
+    overlap: bool = False
 
 
 def load_cases(folder: Path = probe.CASES) -> list[Case]:
@@ -81,6 +83,7 @@ def load_cases(folder: Path = probe.CASES) -> list[Case]:
                     steps=tuple(raw["steps"]),
                     source=path.name,
                     cost=float(raw.get("cost", 2.0)),
+                    overlap=bool(raw.get("overlap", False)),
                 )
             )
     return cases

@@ -52,9 +52,12 @@ TIME_BUDGET = 90.0
 
 #: The harness's own reference broker: room for many concurrent runs, lifecycles of a few
 #: seconds, offers that expire soon, and a sweep slow enough that expiry is seen on reading.
+#: The lifetime leaves a case time to accept the offer it just got while eight runs, each
+#: with its waiting checks overlapped, load the machine (at 4 s a loaded run once saw the
+#: offer of case.accept-to-completed expire before its accept).
 CONFIG = """
 [offers]
-lifetime = 4
+lifetime = 6
 sweep_interval = 0.5
 [platform.simulated]
 cores = 100000

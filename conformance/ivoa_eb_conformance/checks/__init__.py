@@ -21,13 +21,18 @@ def check(
     *,
     layer: str = "protocol",
     cost: float = 1.0,
+    overlap: bool = False,
+    sees_all: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``function`` as the check ``id`` verifying ``requirements``."""
+    """Register ``function`` as the check ``id`` verifying ``requirements`` (``overlap`` and
+    ``sees_all``: see :class:`~ivoa_eb_conformance.model.Check`)."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if id in REGISTRY:
             raise ValueError(f"duplicate check id {id}")
-        REGISTRY[id] = Check(id, tuple(requirements), title, function, layer, cost)
+        REGISTRY[id] = Check(
+            id, tuple(requirements), title, function, layer, cost, overlap, sees_all
+        )
         return function
 
     return register

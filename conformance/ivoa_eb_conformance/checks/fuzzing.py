@@ -1,4 +1,5 @@
-"""The schemathesis layer as one check, scaled to the time budget that remains."""
+"""The schemathesis layer as one check, scaled to its share of the time budget (and to what
+remains of it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from . import check
 
 #: Seconds kept back for the run-wide checks after this one.
 RESERVE = 5.0
-#: The layer's share of a generous budget: more examples find little more on a small API.
+#: The layer's share of the time budget (20 s of the default 100 s, as much as it had when the
+#: waiting checks ran one after another and left it the rest), and its ceiling: more
+#: examples find little more on a small API.
+SHARE = 0.2
 CEILING = 60.0
 
 
@@ -29,7 +33,7 @@ def schemathesis_layer(ctx: Context) -> Iterator[Outcome]:
     if not ctx.options.schemathesis:
         yield skipped("the schemathesis layer was turned off (--no-schemathesis)")
         return
-    seconds = min(CEILING, ctx.remaining() - RESERVE)
+    seconds = min(CEILING, SHARE * ctx.options.time_budget, ctx.remaining() - RESERVE)
     if seconds < 5:
         yield skipped(f"only {ctx.remaining():.0f} s of the time budget remain")
         return

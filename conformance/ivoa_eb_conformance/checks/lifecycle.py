@@ -27,6 +27,7 @@ LONGEST = 60.0
     ["LIFE-19"],
     "An accepted session is prepared by the start its offer named",
     cost=5.0,
+    overlap=True,
 )
 def ready_by_start(ctx: Context) -> Iterator[Outcome]:
     first, answer = probe.post_request(ctx, probe.document("baseline"))

@@ -59,6 +59,7 @@ def sessions(ctx: Context) -> Iterator[tuple[Answer, dict[str, Any]]]:
     ["SVC-01", "SVC-03"],
     "Every offer set and session answered is valid against its schema",
     layer="observe",
+    sees_all=True,
 )
 def answer_schemas(ctx: Context) -> Iterator[Outcome]:
     count = 0
@@ -91,6 +92,7 @@ def answer_schemas(ctx: Context) -> Iterator[Outcome]:
     ["OFF-03", "OFF-01", "OFF-02", "OFF-04"],
     "Every offer set states YES or NO, consistent with its offers",
     layer="observe",
+    sees_all=True,
 )
 def results(ctx: Context) -> Iterator[Outcome]:
     seen = 0
@@ -132,6 +134,7 @@ def results(ctx: Context) -> Iterator[Outcome]:
     ["SVC-05"],
     "Uuids parse as UUIDs and never name two components",
     layer="observe",
+    sees_all=True,
 )
 def unique_uuids(ctx: Context) -> Iterator[Outcome]:
     owner: dict[str, tuple[str, ...]] = {}
@@ -166,6 +169,7 @@ def unique_uuids(ctx: Context) -> Iterator[Outcome]:
     ["LIFE-01", "LIFE-02", "LIFE-04"],
     "Every phase seen is in the enumeration, never INITIAL, and every observed change is allowed",
     layer="observe",
+    sees_all=True,
 )
 def phases(ctx: Context) -> Iterator[Outcome]:
     history: dict[str, list[tuple[str, Answer]]] = {}
@@ -236,6 +240,7 @@ def option_problem(phase: str, values: list[str] | None) -> tuple[str, str] | No
     ["LIFE-13", "LIFE-14", "LIFE-15"],
     "Every session read shows the phase options its phase allows, and none the broker drives",
     layer="observe",
+    sees_all=True,
 )
 def phase_options(ctx: Context) -> Iterator[Outcome]:
     count = 0
@@ -259,7 +264,8 @@ def phase_options(ctx: Context) -> Iterator[Outcome]:
         )
 
 
-@check("obs.error-bodies", ["ERR-07"], "Every 4xx answer is an ErrorResponse", layer="observe")
+@check("obs.error-bodies", ["ERR-07"], "Every 4xx answer is an ErrorResponse", layer="observe",
+       sees_all=True)
 def error_bodies(ctx: Context) -> Iterator[Outcome]:
     count = 0
     for answer in list(ctx.client.answers):
@@ -293,7 +299,8 @@ def _loop_refusal(answer: Answer) -> bool:
     return answer.status == 508 and "eb-via" in answer.response.request.headers
 
 
-@check("obs.no-server-errors", ["ERR-08"], "No answer of the run was a 5xx", layer="observe")
+@check("obs.no-server-errors", ["ERR-08"], "No answer of the run was a 5xx", layer="observe",
+       sees_all=True)
 def no_server_errors(ctx: Context) -> Iterator[Outcome]:
     bad = [a for a in list(ctx.client.answers) if a.status >= 500 and not _loop_refusal(a)]
     for answer in bad[:5]:
@@ -307,6 +314,7 @@ def no_server_errors(ctx: Context) -> Iterator[Outcome]:
     ["KIND-01"],
     "Offers use the canonical kind URIs of the vocabulary",
     layer="observe",
+    sees_all=True,
 )
 def canonical_kinds(ctx: Context) -> Iterator[Outcome]:
     problems: list[str] = []

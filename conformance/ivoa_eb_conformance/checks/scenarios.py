@@ -27,5 +27,6 @@ for _case in load_cases():
                 _runner(_case),
                 "scenario",
                 _case.cost,
+                overlap=_case.overlap,
             )
         )

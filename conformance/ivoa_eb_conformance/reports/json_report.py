@@ -20,6 +20,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "counts": result.counts(),
         "exit_code": result.exit_code,
         "checks_run": [c.id for c in result.checks],
+        "check_seconds": result.seconds,
         "suite_errors": result.suite_errors,
         "requirements": [verdict.to_dict() for verdict in result.verdicts],
     }
