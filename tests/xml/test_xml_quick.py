@@ -229,3 +229,14 @@ def test_an_unknown_xsd_1_1_rule_stops_the_derivation_or_refuses(old: str, new: 
     for element in root.iter(f"{{{NS}}}executable"):
         element.tag = f"{{{NS}}}executable.{_derived().kinds[element.get('kind')]}"
     assert not schema.validate(root)  # the environment's type now carries the refusal
+
+
+def test_threads_share_the_check_and_each_gets_its_own_answer() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = VALID["request-docker"][0]
+    bad = INVALID["map with a repeated key"][0]
+    cases = [good, bad] * 100
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda data: is_valid(parse_xml(data)), cases))
+    assert answers == [True, False] * 100
