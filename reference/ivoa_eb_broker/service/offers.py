@@ -14,7 +14,9 @@ all its kinds and whose ``check`` passes, against that platform's own ledger; th
 merged, and each offer, session and booking records its platform.
 
 The ledger is kept in memory between requests while the database's generation counter
-agrees (:mod:`.ledger_cache`); otherwise it is rebuilt from the live bookings.
+agrees; when another process changed bookings meanwhile, the kept ledger follows just the
+bookings marked with a newer generation, and only when it cannot is it rebuilt from the
+live bookings (:mod:`.ledger_cache`). The bookings written here carry the new generation.
 
 One pass: plan, hold and write happen in one worker-thread call and one transaction, which
 writes the offer set, its sessions, bookings and messages with one batched insert per table;
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid as uuids
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,7 +49,7 @@ from .messages import error, info, item
 from .ownership import Identity, owner_name
 from .quotes import priced, quote
 from .requirements import read
-from .rows import FOREVER, booking_of_row, reason_path, session_document, stored, timings
+from .rows import FOREVER, reason_path, session_document, stored, timings
 
 log = structlog.get_logger("ivoa_eb_broker.service")
 
@@ -122,15 +124,21 @@ class Offers(Part):
     def _ledger(
         self, member: Member, connection: Connection, now: datetime, generation: int
     ) -> Ledger:
-        """A platform's ledger at ``generation``: the kept one, or rebuilt from its live
-        bookings."""
+        """A platform's ledger at ``generation``: the kept one, followed by the bookings
+        changed since, or rebuilt from its live bookings (:mod:`.ledger_cache`)."""
         found = member.platform.capacity()
         capacity = Capacity.constant(found.cores, found.memory, found.storage)
-        ledger = self._caches[member.name].get(generation)
-        if ledger is None or ledger.capacity != capacity:
+        default = member.name == self.fleet.default.name
+
+        def changed(since: int, limit: int) -> Sequence[Any]:
+            return repo.changed_bookings(connection, member.name, since, limit,
+                                         default=default)
+
+        def live() -> Iterator[Any]:
             rows = repo.live_bookings(connection, now, now, FOREVER)
-            mine = (r for r in rows if self.platform_name(r) == member.name)
-            ledger = Ledger.from_bookings(capacity, (booking_of_row(row) for row in mine))
+            return (r for r in rows if self.platform_name(r) == member.name)
+
+        ledger = self._caches[member.name].ledger(generation, capacity, now, changed, live)
         ledger.expire(now)  # lapsed holds, exactly as the query leaves them out
         return ledger
 
@@ -249,6 +257,7 @@ class Offers(Part):
                     "memory": offer.memory_gib, "storage": offer.storage_gib,
                     "start": offer.booked_start, "end": offer.booked_end,
                     "expires": offer.expires, "platform": member.name,
+                    "generation": ledgers[member.name][1] + 1,
                 })
                 notes = [stored(warning) for warning in received.warnings]
                 if several:

@@ -6,7 +6,7 @@ SQLite-specific: the same statements run on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -170,6 +170,19 @@ def live_bookings(
     return connection.execute(query).mappings().all()
 
 
+def changed_bookings(
+    connection: Connection, platform: str, since: int, limit: int, *, default: bool = False
+) -> Sequence[RowMapping]:
+    """The bookings of ``platform`` marked with a generation after ``since`` (changed since
+    then), at most ``limit`` + 1 of them (more: too many to follow). ``default``: the
+    platform is the first one, whose bookings may also say NULL."""
+    mine = bookings.c.platform == platform
+    if default:
+        mine = or_(mine, bookings.c.platform.is_(None))
+    query = select(bookings).where(mine, bookings.c.generation > since).limit(limit + 1)
+    return connection.execute(query).mappings().all()
+
+
 def all_bookings(connection: Connection) -> Sequence[RowMapping]:
     return connection.execute(select(bookings).order_by(bookings.c.id)).mappings().all()
 
@@ -259,12 +272,14 @@ def set_generation(connection: Connection, platform: str, generation: int) -> No
     )
 
 
-def bump_generation(connection: Connection, platform: str) -> int:
-    """Record a change to the bookings; the generation before it."""
+def bump_generation(connection: Connection, platform: str,
+                    changed: Collection[str] = ()) -> int:
+    """Record a change to the bookings: the platform's generation goes up by one and the
+    bookings ``changed`` (ids) are marked with it, so that other brokers read just those
+    (:func:`changed_bookings`). The generation before it."""
     before = lock_ledger(connection, platform)
-    connection.execute(
-        update(ledger_locks)
-        .where(ledger_locks.c.platform == platform)
-        .values(generation=before + 1)
-    )
+    set_generation(connection, platform, before + 1)
+    if changed:
+        connection.execute(update(bookings).where(bookings.c.id.in_(list(changed)))
+                           .values(generation=before + 1))
     return before
