@@ -125,6 +125,8 @@ def transaction(
         if exclusive or not durable:
             connection = connection.execution_options(**{IMMEDIATE: exclusive, DURABLE: durable})
         with connection.begin():
+            if not durable and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield connection
 
 
