@@ -228,3 +228,35 @@ def test_too_many_changes_are_rebuilt(
     check(a, clock)
     assert (cache_of(a).counts["rebuilt"], cache_of(a).counts["followed"]) == (2, 0)
 
+
+
+def test_an_optimistic_plan_that_no_longer_fits_is_made_again_under_the_lock(
+    postgres_engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plans without the ledger row's lock; B takes the whole platform before A locks it.
+    A's offers no longer fit: A plans again under the lock, and nothing is overbooked."""
+    clock = Clock()
+    a, b = broker_on(postgres_engines[0], clock), broker_on(postgres_engines[1], clock)
+    check(a, clock)
+    whole = request_document(cores=CORES, memory=1, duration="PT30M")
+    taken: list[Any] = []
+    read = repo.generation_of
+
+    def racing(connection: Any, platform: str) -> int:
+        generation = read(connection, platform)
+        if not taken:  # once, after A read the generation: B offers the same slots
+            taken.append(None)  # (B reads the generation too)
+            taken.append(asyncio.run(b.offers.make(Received(whole, [], "x", ""))))
+        return generation
+
+    monkeypatch.setattr(repo, "generation_of", racing)
+    mine = asyncio.run(a.offers.make(Received(whole, [], "x", "")))
+    assert cache_of(a).counts["replanned"] == 1
+    theirs = taken[1].bookings
+    assert len(mine.bookings) == len(theirs) == 3
+    for booking in mine.bookings:  # the whole platform each: no overlap with B's
+        assert all(booking["end"] <= other["start"] or other["end"] <= booking["start"]
+                   for other in theirs)
+    check(a, clock)  # the table rebuilds without Overbooked, and A's ledger equals it
+    check(b, clock)
+    assert cache_of(a).counts["rebuilt"] == 1

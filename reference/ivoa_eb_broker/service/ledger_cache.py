@@ -61,7 +61,8 @@ class LedgerCache:
         self._ledger: Ledger | None = None
         self._generation: int | None = None
         #: How each request got its ledger: "kept", "followed" or "rebuilt" (and how many
-        #: bookings were "applied" while following): what tests and operators look at.
+        #: bookings were "applied" while following; on the first platform's cache, how
+        #: many optimistic plans were "replanned" under the lock): what tests look at.
         self.counts: Counter[str] = Counter()
 
     @property

@@ -132,6 +132,12 @@ def reject_siblings(
 # --- bookings ----------------------------------------------------------------------------
 
 
+def insert_bookings(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bookings in one statement (executemany)."""
+    if rows:
+        connection.execute(insert(bookings), [dict(row) for row in rows])
+
+
 def set_bookings(
     connection: Connection,
     state: str,
@@ -261,6 +267,13 @@ def _insert_if_missing(connection: Connection, platform: str) -> Any:
 
         return insert_sqlite(ledger_locks).values(**values).on_conflict_do_nothing()
     return insert(ledger_locks).values(**values)
+
+
+def generation_of(connection: Connection, platform: str) -> int:
+    """The platform's ledger generation as last committed, without locking its row (0 if
+    it has none yet): what an optimistic plan starts from."""
+    query = select(ledger_locks.c.generation).where(ledger_locks.c.platform == platform)
+    return int(connection.execute(query).scalar_one_or_none() or 0)
 
 
 def set_generation(connection: Connection, platform: str, generation: int) -> None:
