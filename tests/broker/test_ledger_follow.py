@@ -69,7 +69,7 @@ def check(broker: Broker, clock: Clock) -> None:
     cache = cache_of(broker)
     with cache.lock, transaction(broker.engine, exclusive=True) as connection:
         generation = repo.lock_ledger(connection, member.name)
-        ledger = broker.offers._ledger(member, connection, clock(), generation)
+        ledger, _ = broker.offers._ledger(member, connection, clock(), generation)
         rows = repo.live_bookings(connection, clock(), clock(), FOREVER)
         fresh = Ledger.from_bookings(ledger.capacity, (booking_of_row(r) for r in rows))
         fresh.expire(clock())
@@ -259,4 +259,25 @@ def test_an_optimistic_plan_that_no_longer_fits_is_made_again_under_the_lock(
                    for other in theirs)
     check(a, clock)  # the table rebuilds without Overbooked, and A's ledger equals it
     check(b, clock)
+    assert cache_of(a).counts["rebuilt"] == 1
+
+
+def test_a_hold_lapsed_by_the_writers_clock_has_lapsed_for_the_reader(
+    sqlite_engines: tuple[Engine, Engine]
+) -> None:
+    """B holds the room of A's lapsed (not yet swept) holds. A's request read its clock
+    before B committed: its ledger must be right for a time read after the bookings, at
+    which those holds have lapsed too, not for its first reading (found overbooked then)."""
+    clock = Clock()
+    a, b = broker_on(sqlite_engines[0], clock), broker_on(sqlite_engines[1], clock)
+    whole = request_document(cores=CORES, memory=1, duration="PT30M")
+    asyncio.run(a.offers.make(Received(whole, [], "x", "")))
+    began = clock.now
+    clock.now += LIFETIME + timedelta(seconds=1)  # A's holds lapse
+    asyncio.run(b.offers.make(Received(whole, [], "x", "")))  # in the same room
+    readings = iter([began + LIFETIME - timedelta(seconds=1)])  # A's first: before that
+    a.offers.clock = lambda: next(readings, clock.now)
+    written = asyncio.run(a.offers.make(Received(whole, [], "x", "")))
+    assert written.offerset["result"] == "YES"
+    check(a, clock)
     assert cache_of(a).counts["rebuilt"] == 1

@@ -71,31 +71,43 @@ class LedgerCache:
         return self._generation
 
     def ledger(
-        self, generation: int, capacity: Capacity, now: datetime,
+        self, generation: int, capacity: Capacity, clock: Callable[[], datetime],
         changed: ChangedSince, live: AllLive,
-    ) -> Ledger:
+    ) -> tuple[Ledger, datetime]:
         """The ledger at ``generation`` (call with :attr:`lock` held, inside the transaction
-        that locked the platform's ``ledger_locks`` row and read ``generation``): the kept
-        one, followed, or rebuilt (see the module docstring). It is not kept yet: the
-        caller keeps it (:meth:`keep`) after its transaction commits."""
+        that read ``generation``): the kept one, followed, or rebuilt (see the module
+        docstring), its lapsed holds released; and the time it is right for. It is not
+        kept yet: the caller keeps it (:meth:`keep`) after its transaction commits.
+
+        ``clock`` is read after the bookings: a hold another process wrote may rest on its
+        clock having passed the ``expires`` of an older hold (whose room it took), and every
+        writer read its clock before it committed. So the older hold has lapsed by the time
+        read here, never by an earlier one (which would find the two overbooking)."""
         ledger, at = self._ledger, self._generation
         if ledger is not None and at is not None and ledger.capacity == capacity:
             if at == generation:
+                now = clock()
+                ledger.expire(now)
                 self.counts["kept"] += 1
-                return ledger
+                return ledger, now
             if at < generation:
                 try:
                     rows = changed(at, FOLLOW_LIMIT)
+                    now = clock()
                     if len(rows) <= FOLLOW_LIMIT:
                         follow(ledger, rows, generation, now)
                         self.counts["followed"] += 1
                         self.counts["applied"] += len(rows)
-                        return ledger
+                        return ledger, now
                 except (CannotFollow, LedgerError):
                     pass
         self._ledger, self._generation = None, None  # half-followed or stale: never reused
         self.counts["rebuilt"] += 1
-        return Ledger.from_bookings(capacity, (booking_of_row(row) for row in live()))
+        rows = list(live())
+        now = clock()
+        fresh = Ledger.from_bookings(
+            capacity, (booking_of_row(row) for row in rows if _live(row, now)))
+        return fresh, now
 
     def keep(self, ledger: Ledger, generation: int) -> None:
         with self.lock:
@@ -133,19 +145,16 @@ def follow(ledger: Ledger, rows: Sequence[Mapping[str, Any]], generation: int,
     """Apply the booking rows changed since the ledger's generation, as they are now.
 
     A row still takes capacity if it is COMMITTED, or HELD and not lapsed, and has not
-    ended (what a rebuild reads); the others leave the ledger. Releases go first, so that
-    the holds (checked against the capacity) meet the same free room as in a rebuild.
-    Raises :class:`CannotFollow` when no row carries ``generation`` (the newest change
-    is unaccounted for), :class:`LedgerError` when a row does not apply."""
+    ended (what a rebuild reads); the others leave the ledger. Lapsed holds and releases go
+    first, so that the holds (checked against the capacity) meet the same free room as in
+    a rebuild. Raises :class:`CannotFollow` when no row carries ``generation`` (the newest
+    change is unaccounted for), :class:`LedgerError` when a row does not apply."""
     if not rows or max(row["generation"] for row in rows) != generation:
         raise CannotFollow(f"no booking is marked with generation {generation}")
+    ledger.expire(now)
     taking, ending = [], []
     for row in rows:
-        state, expires = row["state"], row["expires"]
-        live = row["end"] > now and (
-            state == "COMMITTED"
-            or (state == "HELD" and (expires is None or expires > now)))
-        (taking if live else ending).append(row)
+        (taking if _live(row, now) else ending).append(row)
     for row in ending:
         if row["id"] in ledger:
             ledger.release(row["id"])
@@ -159,3 +168,11 @@ def follow(ledger: Ledger, rows: Sequence[Mapping[str, Any]], generation: int,
             ledger.commit(booking.id)
         elif ledger.get(booking.id).state is not BookingState.HELD:
             raise CannotFollow(f"booking {booking.id} is committed here, held in the table")
+
+
+def _live(row: Mapping[str, Any], now: datetime) -> bool:
+    """A booking row that takes capacity at ``now``: COMMITTED, or HELD and not lapsed, and
+    not ended."""
+    state, expires = row["state"], row["expires"]
+    return row["end"] > now and (
+        state == "COMMITTED" or (state == "HELD" and (expires is None or expires > now)))

@@ -135,9 +135,10 @@ class Offers(Part):
 
     def _ledger(
         self, member: Member, connection: Connection, now: datetime, generation: int
-    ) -> Ledger:
+    ) -> tuple[Ledger, datetime]:
         """A platform's ledger at ``generation``: the kept one, followed by the bookings
-        changed since, or rebuilt from its live bookings (:mod:`.ledger_cache`)."""
+        changed since, or rebuilt from its live bookings (:mod:`.ledger_cache`); and the
+        time it is right for, read after the bookings (no earlier than ``now``)."""
         found = member.platform.capacity()
         capacity = Capacity.constant(found.cores, found.memory, found.storage)
         default = member.name == self.fleet.default.name
@@ -146,13 +147,14 @@ class Offers(Part):
             return repo.changed_bookings(connection, member.name, since, limit,
                                          default=default)
 
-        def live() -> Iterator[Any]:
+        def live() -> Iterator[Any]:  # live at ``now``: a superset of those live later
             rows = repo.live_bookings(connection, now, now, FOREVER)
             return (r for r in rows if self.platform_name(r) == member.name)
 
-        ledger = self._caches[member.name].ledger(generation, capacity, now, changed, live)
-        ledger.expire(now)  # lapsed holds, exactly as the query leaves them out
-        return ledger
+        def later() -> datetime:
+            return max(now, self.clock())
+
+        return self._caches[member.name].ledger(generation, capacity, later, changed, live)
 
     def _plan_and_hold(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
@@ -218,7 +220,7 @@ class Offers(Part):
                     generation = (repo.generation_of(connection, member.name) if optimistic
                                   else repo.lock_ledger(connection, member.name))
                     try:
-                        ledger = self._ledger(member, connection, now, generation)
+                        ledger, now = self._ledger(member, connection, now, generation)
                     except PlatformError as problem:  # the engine stopped answering
                         reasons.append(self._reason(member, "", str(problem)))
                         continue
@@ -317,7 +319,8 @@ class Offers(Part):
                 ledger, planned_at = ledgers[name]
                 if generation != planned_at:
                     try:
-                        ledger = self._ledger(offered_on[name], connection, now, generation)
+                        ledger, _ = self._ledger(offered_on[name], connection, now,
+                                                 generation)
                     except PlatformError:  # the engine stopped answering: as planned locked
                         raise _Moved from None
                 ledgers[name] = (ledger, generation)
