@@ -101,13 +101,15 @@ class Part:
 
     def _bump(self, connection: Connection, changes: Iterable[PlatformChange]) -> Bumped:
         """Note in the database that this transaction changes the bookings of each platform
-        in ``changes`` (in config order, so that concurrent brokers lock rows alike)."""
+        in ``changes`` (in config order, so that concurrent brokers lock rows alike): bump
+        the platform's generation and mark the changed bookings with it."""
         grouped: dict[str, list[Change]] = {}
         for platform, change in changes:
             grouped.setdefault(platform, []).append(change)
         order = [m.name for m in self.fleet if m.name in grouped]
         order += [name for name in grouped if name not in order]  # not configured any more
-        return [(name, repo.bump_generation(connection, name), grouped[name]) for name in order]
+        return [(name, repo.bump_generation(connection, name, {b for _, b in grouped[name]}),
+                 grouped[name]) for name in order]
 
     def _follow(self, bumped: Bumped) -> None:
         """After commit: each platform's kept ledger follows its changes (or is dropped)."""

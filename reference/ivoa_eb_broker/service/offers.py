@@ -6,15 +6,20 @@ Atomicity of check-and-hold, the fault the prototype had (it overbooked freely):
 - between processes on one SQLite file the transaction begins IMMEDIATE (the write lock is
   taken before the free capacity is read);
 - between processes on PostgreSQL the transaction locks the ``ledger_locks`` row of each
-  platform it plans on (in config order) with ``SELECT ... FOR UPDATE`` before reading
-  bookings.
+  platform it offers on (in config order) with ``SELECT ... FOR UPDATE``, brings that
+  platform's ledger to the locked generation and holds the offers there, so that no offer
+  is held against a stale ledger. The plan itself is made before, on the ledger as last
+  committed, so that the lock is held only for the check and the bookings' write; a plan
+  that no longer fits is made again with the rows locked from the start.
 
 With several platforms (:mod:`.fleet`), a request is planned on each platform that supports
 all its kinds and whose ``check`` passes, against that platform's own ledger; the offers are
 merged, and each offer, session and booking records its platform.
 
 The ledger is kept in memory between requests while the database's generation counter
-agrees (:mod:`.ledger_cache`); otherwise it is rebuilt from the live bookings.
+agrees; when another process changed bookings meanwhile, the kept ledger follows just the
+bookings marked with a newer generation, and only when it cannot is it rebuilt from the
+live bookings (:mod:`.ledger_cache`). The bookings written here carry the new generation.
 
 One pass: plan, hold and write happen in one worker-thread call and one transaction, which
 writes the offer set, its sessions, bookings and messages with one batched insert per table;
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid as uuids
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +39,16 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection
 
-from ..core import BookingState, Capacity, Ledger, OfferPlan, Phase, PlannerSettings, plan
+from ..core import (
+    BookingState,
+    Capacity,
+    Ledger,
+    OfferPlan,
+    Overbooked,
+    Phase,
+    PlannerSettings,
+    plan,
+)
 from ..core.session_size import within
 from ..platforms import PlatformError
 from ..store import repository as repo
@@ -47,7 +61,7 @@ from .messages import error, info, item
 from .ownership import Identity, owner_name
 from .quotes import priced, quote
 from .requirements import read
-from .rows import FOREVER, booking_of_row, reason_path, session_document, stored, timings
+from .rows import FOREVER, reason_path, session_document, stored, timings
 
 log = structlog.get_logger("ivoa_eb_broker.service")
 
@@ -121,18 +135,26 @@ class Offers(Part):
 
     def _ledger(
         self, member: Member, connection: Connection, now: datetime, generation: int
-    ) -> Ledger:
-        """A platform's ledger at ``generation``: the kept one, or rebuilt from its live
-        bookings."""
+    ) -> tuple[Ledger, datetime]:
+        """A platform's ledger at ``generation``: the kept one, followed by the bookings
+        changed since, or rebuilt from its live bookings (:mod:`.ledger_cache`); and the
+        time it is right for, read after the bookings (no earlier than ``now``)."""
         found = member.platform.capacity()
         capacity = Capacity.constant(found.cores, found.memory, found.storage)
-        ledger = self._caches[member.name].get(generation)
-        if ledger is None or ledger.capacity != capacity:
+        default = member.name == self.fleet.default.name
+
+        def changed(since: int, limit: int) -> Sequence[Any]:
+            return repo.changed_bookings(connection, member.name, since, limit,
+                                         default=default)
+
+        def live() -> Iterator[Any]:  # live at ``now``: a superset of those live later
             rows = repo.live_bookings(connection, now, now, FOREVER)
-            mine = (r for r in rows if self.platform_name(r) == member.name)
-            ledger = Ledger.from_bookings(capacity, (booking_of_row(row) for row in mine))
-        ledger.expire(now)  # lapsed holds, exactly as the query leaves them out
-        return ledger
+            return (r for r in rows if self.platform_name(r) == member.name)
+
+        def later() -> datetime:
+            return max(now, self.clock())
+
+        return self._caches[member.name].ledger(generation, capacity, later, changed, live)
 
     def _plan_and_hold(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
@@ -140,8 +162,13 @@ class Offers(Part):
     ) -> Written:
         with self._cache.lock:  # shared by every platform's cache
             try:
-                return self._plan_and_hold_locked(received, wanted, refusals, count, eligible,
-                                                  owner)
+                try:
+                    return self._plan_and_hold_locked(received, wanted, refusals, count,
+                                                      eligible, owner, optimistic=True)
+                except _Moved:  # rolled back: plan again, the ledger rows locked throughout
+                    self._cache.counts["replanned"] += 1
+                    return self._plan_and_hold_locked(received, wanted, refusals, count,
+                                                      eligible, owner, optimistic=False)
             except BaseException:
                 for cache in self._caches.values():
                     cache.drop()  # they may hold offers that were rolled back
@@ -164,7 +191,17 @@ class Offers(Part):
     def _plan_and_hold_locked(
         self, received: Received, wanted: Any, refusals: list[dict[str, Any]],
         count: int | None, eligible: Sequence[Member], owner: str | None = None,
+        optimistic: bool = False,
     ) -> Written:
+        """Plan, hold and write in one transaction.
+
+        ``optimistic``: plan on the ledger as last committed, without the ledger rows'
+        locks, and write the offer set, its sessions and messages; then lock the rows of
+        the platforms offered on, bring their ledgers to the locked generation and hold
+        the offers there, and write the bookings. Other brokers wait for the lock only
+        that long. If an offer no longer fits (another broker took the room meanwhile),
+        or there is no offer (a release meanwhile might allow one), :class:`_Moved` rolls
+        it all back for a plan under the locks (``optimistic=False``)."""
         now = self.clock()
         offerset = str(uuids.uuid4())
         ledgers: dict[str, tuple[Ledger, int]] = {}
@@ -180,9 +217,10 @@ class Offers(Part):
                 planned: list[tuple[Member, Sequence[OfferPlan]]] = []
                 reasons: list[dict[str, Any]] = []
                 for member in eligible:  # config order: brokers lock the rows alike
-                    generation = repo.lock_ledger(connection, member.name)
+                    generation = (repo.generation_of(connection, member.name) if optimistic
+                                  else repo.lock_ledger(connection, member.name))
                     try:
-                        ledger = self._ledger(member, connection, now, generation)
+                        ledger, now = self._ledger(member, connection, now, generation)
                     except PlatformError as problem:  # the engine stopped answering
                         reasons.append(self._reason(member, "", str(problem)))
                         continue
@@ -211,6 +249,8 @@ class Offers(Part):
                         kept.append(item("ERROR", template, **values))
                 offers = _merge(planned, count or self.settings.offer_count)
                 if not offers:
+                    if optimistic and ledgers:
+                        raise _Moved
                     messages.extend(reasons)
             answer = "YES" if offers else "NO"
             written = Written(
@@ -223,7 +263,6 @@ class Offers(Part):
                 },
                 messages={offerset: [stored(m) for m in messages]},
             )
-            changed: set[str] = set()
             for position, (member, offer) in enumerate(offers):
                 session = str(uuids.uuid4())
                 preparing, releasing = timings(member.platform)
@@ -237,12 +276,8 @@ class Offers(Part):
                     "modified": now, "document": document, "platform": member.name,
                     "owner": owner,
                 })
-                # The ledger check again, inside the lock: a plan never overbooks. The booking
-                # holds the platform from the start of preparing to the end of releasing.
-                ledgers[member.name][0].hold(
-                    session, session, offerset, offer.resources, offer.booked_start,
-                    offer.booked_end, expires=offer.expires,
-                )
+                # The booking holds the platform from the start of preparing to the end of
+                # releasing; its generation is set once the platform's row is locked.
                 written.bookings.append({
                     "id": session, "session": session, "offerset": offerset,
                     "state": str(BookingState.HELD), "cores": offer.cores,
@@ -255,9 +290,10 @@ class Offers(Part):
                     notes.append(stored(info(
                         "Offered on platform {platform}", path="", platform=member.name)))
                 written.messages[session] = notes
-                changed.add(member.name)
-            repo.insert_offers(connection, written.offerset, written.sessions,
-                               written.bookings, written.messages)
+            repo.insert_offers(connection, written.offerset, written.sessions, [],
+                               written.messages)
+            changed = self._hold(connection, ledgers, offers, written, now, optimistic)
+            repo.insert_bookings(connection, written.bookings)
             for name in changed:  # this transaction holds the row lock of each
                 repo.set_generation(connection, name, ledgers[name][1] + 1)
         for name, (ledger, generation) in ledgers.items():
@@ -265,6 +301,49 @@ class Offers(Part):
         log.info("offers", offerset=offerset, result=answer, offers=len(offers),
                  platforms=sorted(changed))
         return written
+
+    def _hold(
+        self, connection: Connection, ledgers: dict[str, tuple[Ledger, int]],
+        offers: Sequence[tuple[Member, OfferPlan]], written: Written, now: datetime,
+        optimistic: bool,
+    ) -> list[str]:
+        """Hold each offer in its platform's ledger: the ledger check again, under the
+        platform's lock, so that a plan never overbooks; the platforms offered on (in config
+        order). ``optimistic``: the lock is taken here, and the ledger brought to the
+        locked generation first (updating ``ledgers``)."""
+        offered_on = {member.name: member for member, _ in offers}
+        changed = [m.name for m in self.fleet if m.name in offered_on]
+        if optimistic:
+            for name in changed:
+                generation = repo.lock_ledger(connection, name)
+                ledger, planned_at = ledgers[name]
+                if generation != planned_at:
+                    try:
+                        ledger, _ = self._ledger(offered_on[name], connection, now,
+                                                 generation)
+                    except PlatformError:  # the engine stopped answering: as planned locked
+                        raise _Moved from None
+                ledgers[name] = (ledger, generation)
+        held: list[tuple[Ledger, str]] = []
+        for (member, offer), booking in zip(offers, written.bookings, strict=True):
+            ledger, generation = ledgers[member.name]
+            booking["generation"] = generation + 1
+            try:
+                ledger.hold(booking["id"], booking["session"], booking["offerset"],
+                            offer.resources, offer.booked_start, offer.booked_end,
+                            expires=offer.expires)
+            except Overbooked:
+                if not optimistic:
+                    raise
+                for ledger, booking_id in held:  # the ledger stays as the table has it
+                    ledger.release(booking_id)
+                raise _Moved from None
+            held.append((ledger, booking["id"]))
+        return changed
+
+
+class _Moved(Exception):  # noqa: N818 - a signal, not an error
+    """An optimistic plan no longer fits the ledger as locked: plan again under the lock."""
 
 @dataclass
 class Written:

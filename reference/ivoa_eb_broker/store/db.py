@@ -16,7 +16,10 @@ without waiting for the disk (a crash of the broker still loses nothing; a power
 forget the newest offers, and accepting one of them then answers 404). The next durable
 commit writes the log up to itself to disk, offers included.
 PostgreSQL is durable with its defaults (``fsync=on``, ``synchronous_commit=on``); the
-broker changes neither, and :func:`durability_warnings` names any that a server turned off.
+broker changes neither for durable transactions, and :func:`durability_warnings` names any
+that a server turned off. A ``durable=False`` transaction sets ``synchronous_commit = off``
+for itself alone (``SET LOCAL``): the same trade as on SQLite, and the offer path's commit no
+longer waits for the WAL flush while it holds the ledger row's lock.
 """
 
 from __future__ import annotations
@@ -125,8 +128,8 @@ def transaction(
     (the lock upgrade cannot wait). Read-only transactions stay deferred, so reads never
     queue behind writers (WAL).
 
-    ``durable=False`` lets SQLite commit without waiting for the disk (see the module
-    docstring): only for writes that LIFE-32 does not cover, i.e. new offers.
+    ``durable=False`` lets SQLite and PostgreSQL commit without waiting for the disk (see
+    the module docstring): only for writes that LIFE-32 does not cover, i.e. new offers.
 
     On a SQLite file, the writers of one process queue on a lock of their own before
     BEGIN IMMEDIATE: SQLite's busy handler makes a waiting writer sleep in steps of up to
@@ -139,6 +142,8 @@ def transaction(
                 connection = connection.execution_options(
                     **{IMMEDIATE: exclusive, DURABLE: durable})
             with connection.begin():
+                if not durable and connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield connection
 
 

@@ -10,7 +10,7 @@ running it on SQLite, and the request path runs a dozen of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -72,6 +72,8 @@ _MESSAGES_OF = (select(messages).where(messages.c.owner.in_(bindparam("owners", 
                 .order_by(messages.c.id))
 _GENERATION = select(ledger_locks.c.generation).where(ledger_locks.c.platform == bindparam("p"))
 _GENERATION_LOCKED = _GENERATION.with_for_update()
+_MARK_CHANGED = (update(bookings).where(bookings.c.id.in_(bindparam("ids", expanding=True)))
+                 .values(generation=bindparam("g")))
 _SET_GENERATION = (update(ledger_locks).where(ledger_locks.c.platform == bindparam("p"))
                    .values(generation=bindparam("g")))
 
@@ -165,6 +167,12 @@ def reject_siblings(
 # --- bookings ----------------------------------------------------------------------------
 
 
+def insert_bookings(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bookings in one statement (executemany)."""
+    if rows:
+        connection.execute(insert(bookings), [dict(row) for row in rows])
+
+
 def set_bookings(
     connection: Connection,
     state: str,
@@ -217,6 +225,19 @@ def live_bookings(
             ),
         ),
     )
+    return connection.execute(query).mappings().all()
+
+
+def changed_bookings(
+    connection: Connection, platform: str, since: int, limit: int, *, default: bool = False
+) -> Sequence[RowMapping]:
+    """The bookings of ``platform`` marked with a generation after ``since`` (changed since
+    then), at most ``limit`` + 1 of them (more: too many to follow). ``default``: the
+    platform is the first one, whose bookings may also say NULL."""
+    mine = bookings.c.platform == platform
+    if default:
+        mine = or_(mine, bookings.c.platform.is_(None))
+    query = select(bookings).where(mine, bookings.c.generation > since).limit(limit + 1)
     return connection.execute(query).mappings().all()
 
 
@@ -297,14 +318,26 @@ def _insert_if_missing(connection: Connection, platform: str) -> Any:
     return insert(ledger_locks).values(**values)
 
 
+def generation_of(connection: Connection, platform: str) -> int:
+    """The platform's ledger generation as last committed, without locking its row (0 if
+    it has none yet): what an optimistic plan starts from."""
+    query = select(ledger_locks.c.generation).where(ledger_locks.c.platform == platform)
+    return int(connection.execute(query).scalar_one_or_none() or 0)
+
+
 def set_generation(connection: Connection, platform: str, generation: int) -> None:
     """Record a change to the bookings by a transaction that holds the platform's row lock
     (:func:`lock_ledger`) and so knows the generation it read."""
     connection.execute(_SET_GENERATION, {"p": platform, "g": generation})
 
 
-def bump_generation(connection: Connection, platform: str) -> int:
-    """Record a change to the bookings; the generation before it."""
+def bump_generation(connection: Connection, platform: str,
+                    changed: Collection[str] = ()) -> int:
+    """Record a change to the bookings: the platform's generation goes up by one and the
+    bookings ``changed`` (ids) are marked with it, so that other brokers read just those
+    (:func:`changed_bookings`). The generation before it."""
     before = lock_ledger(connection, platform)
-    connection.execute(_SET_GENERATION, {"p": platform, "g": before + 1})
+    set_generation(connection, platform, before + 1)
+    if changed:
+        connection.execute(_MARK_CHANGED, {"ids": list(changed), "g": before + 1})
     return before

@@ -102,9 +102,14 @@ bookings = Table(
     Column("expires", UTCDateTime(), nullable=True),
     # The platform whose capacity the booking takes; NULL: the first one.
     Column("platform", String(64), nullable=True),
+    # The platform's ledger generation (``ledger_locks``) of the last change to this row:
+    # a broker whose kept ledger is older reads only the rows changed since. NULL: written
+    # before revision 0006 (a kept ledger never predates those).
+    Column("generation", Integer, nullable=True),
 )
 Index("ix_bookings_state_end", bookings.c.state, bookings.c.end)
 Index("ix_bookings_session", bookings.c.session)
+Index("ix_bookings_platform_generation", bookings.c.platform, bookings.c.generation)
 
 messages = Table(
     "messages",
@@ -125,7 +130,8 @@ ledger_locks = Table(
     "ledger_locks",
     metadata,
     Column("platform", String(64), primary_key=True),
-    # Bumped by every change to the bookings: an in-memory ledger is valid while it matches.
+    # Bumped by every change to the bookings, which marks the rows it changed with it: an
+    # in-memory ledger is valid while it matches, and follows the rows marked after it.
     Column("generation", Integer, nullable=False, server_default="0"),
 )
 
