@@ -138,6 +138,7 @@ def main() -> None:
     stats.sort_stats("cumulative").print_stats(40)
     if "--tottime" in sys.argv[0:0] or True:
         stats.sort_stats("tottime").print_stats(30)
+        stats.print_callees("_plan_and_hold_locked")
     output = text.getvalue()
     print(output)
     if args.out is not None:

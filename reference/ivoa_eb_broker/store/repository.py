@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     RowMapping,
+    Select,
     Update,
     and_,
     bindparam,
@@ -234,11 +235,18 @@ def changed_bookings(
     """The bookings of ``platform`` marked with a generation after ``since`` (changed since
     then), at most ``limit`` + 1 of them (more: too many to follow). ``default``: the
     platform is the first one, whose bookings may also say NULL."""
-    mine = bookings.c.platform == platform
+    values = {"platform": platform, "since": since, "most": limit + 1}
+    return connection.execute(_changed_since(default), values).mappings().all()
+
+
+@cache
+def _changed_since(default: bool) -> Select[Any]:
+    """The query of :func:`changed_bookings`."""
+    mine = bookings.c.platform == bindparam("platform")
     if default:
         mine = or_(mine, bookings.c.platform.is_(None))
-    query = select(bookings).where(mine, bookings.c.generation > since).limit(limit + 1)
-    return connection.execute(query).mappings().all()
+    return (select(bookings).where(mine, bookings.c.generation > bindparam("since"))
+            .limit(bindparam("most")))
 
 
 def all_bookings(connection: Connection) -> Sequence[RowMapping]:
@@ -321,8 +329,7 @@ def _insert_if_missing(connection: Connection, platform: str) -> Any:
 def generation_of(connection: Connection, platform: str) -> int:
     """The platform's ledger generation as last committed, without locking its row (0 if
     it has none yet): what an optimistic plan starts from."""
-    query = select(ledger_locks.c.generation).where(ledger_locks.c.platform == platform)
-    return int(connection.execute(query).scalar_one_or_none() or 0)
+    return int(connection.execute(_GENERATION, {"p": platform}).scalar_one_or_none() or 0)
 
 
 def set_generation(connection: Connection, platform: str, generation: int) -> None:
