@@ -95,7 +95,7 @@ def client_sets_running() -> None:
             repo.update_session(
                 connection, uuid, row["version"], phase="RUNNING", modified=self.clock()
             )
-        return Phase.RUNNING, None  # the new phase; nothing accepted
+        return Phase.RUNNING, None, None  # the new phase; nothing accepted; no answer
 
     sessions.Sessions._apply = _apply  # type: ignore[method-assign]
 

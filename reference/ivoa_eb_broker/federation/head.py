@@ -306,7 +306,9 @@ class Head:
 
     async def update(self, uuid: str, update: Mapping[str, Any],
                      warnings: Sequence[dict[str, Any]] = (),
-                     caller: Identity | None = None) -> None:
+                     caller: Identity | None = None, base: str | None = None) -> None:
+        """Forward the update to the site that made the offer; no answer of its own (the
+        route reads the session, so ``base`` is not used)."""
         row = await self._thread(rows.session, self.engine, uuid)
         if row is None:
             await self.broker.update(uuid, update, warnings, caller)

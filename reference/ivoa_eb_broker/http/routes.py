@@ -145,8 +145,10 @@ async def post_session(request: Request, context: Context, chosen: Answer) -> Re
     else:
         update, warnings = await anyio.to_thread.run_sync(intake.update, body, media_type)
     caller = request.state.identity
-    await context.broker.update(uuid, update, warnings, caller)
-    document = await context.broker.session(uuid, context.base(request), caller)
+    base = context.base(request)
+    document = await context.broker.update(uuid, update, warnings, caller, base)
+    if document is None:  # the platform's hold failed after the update: as it is now
+        document = await context.broker.session(uuid, base, caller)
     return render.answer(document, chosen, render.SESSION)
 
 

@@ -87,10 +87,11 @@ class Broker:
                 self.watch.changed(step.uuid)
 
     async def update(self, uuid: str, update: Any, warnings: Sequence[dict[str, Any]] = (),
-                     caller: Identity | None = None) -> None:
+                     caller: Identity | None = None, base: str | None = None
+                     ) -> dict[str, Any] | None:
         """A client's update (:meth:`Sessions.update`), waking blocking reads."""
         try:
-            await self.sessions.update(uuid, update, warnings, caller)
+            return await self.sessions.update(uuid, update, warnings, caller, base)
         finally:
             self.watch.changed(uuid)
 

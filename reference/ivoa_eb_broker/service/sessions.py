@@ -171,11 +171,13 @@ class Sessions(Part):
 
     async def update(
         self, uuid: str, update: Mapping[str, Any], warnings: Sequence[dict[str, Any]] = (),
-        caller: Identity | None = None,
-    ) -> None:
+        caller: Identity | None = None, base: str | None = None,
+    ) -> dict[str, Any] | None:
         """Apply a client update (already schema-valid and unwrapped) to a session; the
         ``warnings`` of reading it (aliases, a wrapped update) are kept with the session.
-        ``caller`` must own the session (or be an operator cancelling it)."""
+        ``caller`` must own the session (or be an operator cancelling it). With ``base``,
+        the session as the update's transaction left it (None if the platform's hold
+        failed after it, which changed the phase again: read it anew)."""
         path = update.get("path")
         if path not in PHASE_PATHS:
             raise unprocessable(
@@ -202,28 +204,31 @@ class Sessions(Part):
             )
         requested = str(update.get("value"))
         async with self._ledger_lock:
-            target, accepted = await self.in_thread(
-                self._apply, uuid, requested, list(warnings), caller)
+            target, accepted, answer = await self.in_thread(
+                self._apply, uuid, requested, list(warnings), caller, base)
         if accepted is not None:
-            await self._hold(*accepted)
+            if not await self._hold(*accepted):
+                answer = None
             self.on_accept(uuid)
         elif target is Phase.CANCELLED:
             result = self.on_cancel(uuid)
             if asyncio.iscoroutine(result):
                 await result
+        return answer
 
-    async def _hold(self, row: Mapping[str, Any], booking: Mapping[str, Any]) -> None:
+    async def _hold(self, row: Mapping[str, Any], booking: Mapping[str, Any]) -> bool:
         """The accept-time hook: the session's platform holds the accepted slot now (a
         batch system queues the job for the booked start). If it cannot, the session fails
         at once, with the platform's reason, and what was held is released. ``row`` and
-        ``booking`` are as the accepting transaction read them."""
+        ``booking`` are as the accepting transaction read them. False if the hold failed."""
         uuid = row["uuid"]
         member = self.member(row)
         if member is None:
-            return  # the scheduler reports a platform that is no longer configured
+            return True  # the scheduler reports a platform that is no longer configured
         try:
             job = job_of(row, booking)
             await member.platform.hold(job)
+            return True
         except asyncio.CancelledError:
             raise
         except Exception as problem:
@@ -238,6 +243,7 @@ class Sessions(Part):
             if failed is not None:
                 with contextlib.suppress(Exception):
                     await member.platform.release(job)
+            return False
 
     async def job(self, row: Mapping[str, Any]) -> Job:
         """The platform's view of a session: its document and its booking (whose span also
@@ -248,10 +254,12 @@ class Sessions(Part):
         return job_of(row, booking)
 
     def _apply(self, uuid: str, requested: str, warnings: list[dict[str, Any]],
-               caller: Identity | None = None
-               ) -> tuple[Phase, tuple[Mapping[str, Any], Mapping[str, Any]] | None]:
-        """Apply a client's phase change in one write transaction; the new phase, and for an
-        accept the session's row and booking (what the platform's hold needs)."""
+               caller: Identity | None = None, base: str | None = None
+               ) -> tuple[Phase, tuple[Mapping[str, Any], Mapping[str, Any]] | None,
+                          dict[str, Any] | None]:
+        """Apply a client's phase change in one write transaction; the new phase, for an
+        accept the session's row and booking (what the platform's hold needs), and with
+        ``base`` the session as this transaction leaves it (the answer, not re-read)."""
         due = False
         for _attempt in range(5):
             if due:
@@ -299,8 +307,14 @@ class Sessions(Part):
                     changes = [(self.platform_name(row), ("release", uuid))]
                 repo.add_messages(connection, notes)
                 bumped = self._bump(connection, changes)
+                answer = None
+                if base is not None:
+                    written = repo.get_session(connection, uuid)
+                    assert written is not None  # written above, in this transaction
+                    answer = session_document(
+                        written, base, repo.messages_of(connection, [uuid])[uuid], caller)
             self._follow(bumped)
-            return target, accepted
+            return target, accepted, answer
         raise conflict([error("The session changed while the update was applied: retry",
                               path="")])
 
