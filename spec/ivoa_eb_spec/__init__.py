@@ -16,11 +16,17 @@ import yaml
 __all__ = ["JsonDataLoader", "files", "load_yaml"]
 
 
-class JsonDataLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (ten times faster), else PyYAML's own.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class JsonDataLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """Safe YAML loading that yields JSON data: unquoted dates and times stay strings.
 
     The spec's files are JSON data written as YAML; YAML 1.1 would turn an unquoted
-    ``2026-03-01T09:30:00Z`` into a datetime, which JSON has not.
+    ``2026-03-01T09:30:00Z`` into a datetime, which JSON has not. The files are the
+    project's own, so libyaml's parser reads them (a broker's first request no longer
+    waits a second for the schemas to be parsed in pure Python).
     """
 
 
@@ -42,4 +48,4 @@ def files() -> Path:
 def load_yaml(relative: str) -> Any:
     """Parse one YAML (or JSON) file of the spec, named by its path below :func:`files`."""
     with (files() / relative).open(encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=JsonDataLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(stream, Loader=JsonDataLoader)  # noqa: S506 - a safe loader

@@ -207,6 +207,12 @@ def _validator() -> etree.XMLSchema:
     return etree.XMLSchema(_derived().schema)
 
 
+def prepare() -> None:
+    """Derive and compile the schema now: a server calls this at start-up, so that its
+    first XML body is not the one that waits for it."""
+    _validator()
+
+
 def is_valid(root: Any) -> bool:
     """True if the message ``root`` (an lxml element) is valid against the published XSD;
     False means "ask the thorough check why", not necessarily invalid."""

@@ -10,6 +10,7 @@ one of five shapes: a scalar, an object, an array, a string map, or a kind famil
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -956,9 +957,20 @@ def generate() -> bytes:
     return _XsdWriter().document()
 
 
-@cache
+_xml_schema_lock = threading.Lock()
+
+
 def xml_schema() -> xmlschema.XMLSchema11:
-    """The published XSD (``spec/xml/execution-broker.xsd``), loaded once (XSD 1.1)."""
+    """The published XSD (``spec/xml/execution-broker.xsd``), loaded once (XSD 1.1).
+
+    Loading takes about a second of CPU; threads that ask at the same time wait for the
+    one load instead of each making its own (a server's first invalid XML bodies)."""
+    with _xml_schema_lock:
+        return _load_xml_schema()
+
+
+@cache
+def _load_xml_schema() -> xmlschema.XMLSchema11:
     import xmlschema
 
     return xmlschema.XMLSchema11(str(files() / XSD_PATH))

@@ -27,6 +27,7 @@ from ..auth import Authenticator
 from ..config import Config
 from ..federation import install as federation
 from ..platforms import Platform
+from ..service import intake
 from ..service.broker import Broker, Settings
 from ..service.errors import Problem
 from ..service.fleet import Fleet, Member
@@ -100,6 +101,7 @@ def create_app(
     fleet = Fleet.of(platform) if platform is not None else fleet_of(config)
     engine = engine or open_engine(config.database(), synchronous=config.sqlite_synchronous)
     migrate(engine)
+    intake.prepare()  # the first requests do not wait for the schemas to be built
     for warning in durability_warnings(engine):
         log.warning("not durable", problem=warning)
     settings = Settings(

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ivoa_eb_spec import xmlquick
 from ivoa_eb_spec.codecs import DecodeError, MediaType, load_document
 from ivoa_eb_spec.codecs.errors import problems_from_validation
 from ivoa_eb_spec.model import ExecutionRequest, Update
 from ivoa_eb_spec.registry import validator
-from ivoa_eb_spec.vocabulary import canonical_kind
+from ivoa_eb_spec.unknown import ignored_properties
+from ivoa_eb_spec.vocabulary import canonical_kind, load_kinds
 from ivoa_eb_spec.xmltext import illegal_text
 from jsonschema import Draft202012Validator, ValidationError
 from pydantic import TypeAdapter
@@ -33,6 +35,19 @@ REQUEST_SCHEMA = "execution-request.yaml"
 UPDATE_SCHEMA = "update.yaml"
 #: The update model's validator, built once: building it costs more than an accept.
 UPDATE_MODEL: TypeAdapter[Update] = TypeAdapter(Update)
+
+
+def prepare() -> None:
+    """Build every schema, validator and walker the intake uses, now rather than during the
+    first requests. Built lazily, they made a fresh broker's first answers take over a
+    second each, and under load (every concurrent first request building its own copy)
+    longer than clients wait. The broker calls this once per process, at start-up."""
+    for schema, root in ((REQUEST_SCHEMA, "offers-request"), (UPDATE_SCHEMA, "update")):
+        is_valid(schema, {})
+        validator(schema)
+        ignored_properties({}, root)
+    xmlquick.prepare()
+    load_kinds()
 
 
 def _parse(body: bytes, media_type: MediaType, root: str) -> dict[str, Any]:
