@@ -332,11 +332,13 @@ class Interpreter:
         goal = _as_list(step["until"])
         within = step.get("within", 60)
         if within in ("expires", "schedule"):
-            wait = self._deadline_of(session, within)
-            if wait > self.ctx.remaining():
+            # The goal cannot come before the expiry, or before the slot's earliest start: skip
+            # at once when that is beyond the budget; else wait, as long as the budget allows.
+            soonest, wait = self._bounds_of(session, within)
+            if soonest > self.ctx.remaining():
                 raise StepSkipped(
-                    f"waiting for {goal} could take {wait:.0f} s ({within}), beyond the remaining "
-                    f"time budget ({self.ctx.remaining():.0f} s)"
+                    f"waiting for {goal} takes at least {soonest:.0f} s ({within}), beyond the "
+                    f"remaining time budget ({self.ctx.remaining():.0f} s)"
                 )
         else:
             wait = min(float(within), self.ctx.options.phase_timeout)
@@ -374,30 +376,35 @@ class Interpreter:
     def _do_check(self, step: dict[str, Any]) -> None:
         """Judge the previous answer again, against other requirements."""
 
-    def _deadline_of(self, session: dict[str, Any], within: str) -> float:
-        """Seconds until the offer expires, or until the end of its offered slot (plus slack)."""
+    def _bounds_of(self, session: dict[str, Any], within: str) -> tuple[float, float]:
+        """Seconds until the goal can come at the soonest, and at the latest: until the offer
+        expires (both, plus slack), or until its slot's earliest start and its end (plus
+        slack)."""
         now = datetime.now(UTC)
         if within == "expires":
             expires = session.get("expires")
             if not isinstance(expires, str):
                 raise StepSkipped("the offer states no expires, so its expiry cannot be awaited")
-            return (iso8601.parse_instant(expires) - now).total_seconds() + EXPIRY_SLACK
+            wait = (iso8601.parse_instant(expires) - now).total_seconds() + EXPIRY_SLACK
+            return wait, wait
         start = probe.get(session, "schedule", "available", "start")
         duration = probe.get(session, "schedule", "available", "duration")
         if not isinstance(start, str) or not isinstance(duration, str):
-            return self.ctx.options.phase_timeout
+            return 0.0, self.ctx.options.phase_timeout
         try:
-            end = iso8601.parse_start(start).latest + iso8601.parse_duration(duration)
+            window = iso8601.parse_start(start)
+            end = window.latest + iso8601.parse_duration(duration)
         except iso8601.TimeFormatError as error:
             raise StepSkipped(f"the offered slot does not parse: {error}") from error
-        return max(0.0, (end - now).total_seconds()) + SLOT_SLACK
+        soonest = max(0.0, (window.earliest - now).total_seconds())
+        return soonest, max(0.0, (end - now).total_seconds()) + SLOT_SLACK
 
     def _do_pause(self, step: dict[str, Any]) -> None:
         """Sleep ``seconds``, or (``within: expires`` or ``schedule``) until an offer's
         expiry or the end of its slot, without reading it meanwhile."""
         within = step.get("within")
         if within in ("expires", "schedule"):
-            wait = self._deadline_of(self._offer(step), within)
+            _, wait = self._bounds_of(self._offer(step), within)
             if wait > self.ctx.remaining():
                 raise StepSkipped(
                     f"waiting until {within} takes {wait:.0f} s, beyond the remaining time "

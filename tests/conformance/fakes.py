@@ -29,6 +29,8 @@ class FakeBroker:
     plain_errors: bool = False
     offered_phase: str = "OFFERED"
     stale_options: bool = False  # an update leaves the options as they were
+    #: The offered slot, (seconds from now to its start, its duration in minutes), if any.
+    slot: tuple[float, int] | None = None
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     sets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -127,6 +129,11 @@ class FakeBroker:
                 },
                 "executable": body["executable"],
             }
+            if self.slot:
+                start = datetime.now(UTC) + timedelta(seconds=self.slot[0])
+                self.sessions[sid]["schedule"] = {"available": {
+                    "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "duration": f"PT{self.slot[1]}M"}}
         self.sets[set_id] = {
             "meta": {"uuid": set_id, "url": f"{self.base}/offersets/{set_id}"},
             "result": "YES",

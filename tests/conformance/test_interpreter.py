@@ -194,3 +194,24 @@ def test_a_pause_until_expiry_beyond_the_budget_skips_instead_of_sleeping() -> N
     found = run_case(FakeBroker(), steps, ("LIFE-09",))
     assert found["LIFE-09"].status is Status.SKIPPED
     assert "beyond the remaining time budget" in found["LIFE-09"].message
+
+
+ACCEPT_AND_WAIT = [
+    {"do": "request", "document": "baseline", "expect": {"status": 200, "result": "YES"}},
+    {"do": "update", "offer": 0, "phase": "ACCEPTED", "expect": {"status": 200}},
+    {"do": "wait", "offer": 0, "until": ["ACCEPTED"], "within": "schedule",
+     "verifies": ["LIFE-20"]},
+]
+
+
+def test_a_wait_within_a_slot_ending_beyond_the_budget_still_waits() -> None:
+    # The slot starts now and ends in an hour, beyond the 30 s budget: the goal may come
+    # (here it has come) long before the slot's end, so the step waits instead of skipping.
+    found = run_case(FakeBroker(slot=(0, 60)), ACCEPT_AND_WAIT, ("LIFE-20",))
+    assert found["LIFE-20"].status is Status.PASS, found["LIFE-20"].message
+
+
+def test_a_wait_within_a_slot_starting_beyond_the_budget_skips_at_once() -> None:
+    found = run_case(FakeBroker(slot=(600, 60)), ACCEPT_AND_WAIT, ("LIFE-20",))
+    assert found["LIFE-20"].status is Status.SKIPPED
+    assert "takes at least" in found["LIFE-20"].message
