@@ -109,6 +109,15 @@ class Check:
     #: Judges the answers every other check provoked: the runner starts it only once every
     #: check before it, overlapping ones included, has ended.
     sees_all: bool = False
+    #: Reads every session the broker holds (a listing). A broker may settle offers that have
+    #: expired when it lists them, which would hide a fault from an overlapping check waiting
+    #: on its own offer's expiry: the runner starts it only once every overlapping check ended.
+    reads_all: bool = False
+
+    @property
+    def waits_for_overlapping(self) -> bool:
+        """Whether the runner must let every overlapping check end before this one starts."""
+        return self.sees_all or self.reads_all or self.layer == "schemathesis"
 
 
 @dataclass(frozen=True)

@@ -146,8 +146,10 @@ def _timed(check: Check, ctx: Context) -> Ran:
 def _run_all(checks: list[Check], ctx: Context, progress: Progress | None) -> list[Ran]:
     """Run ``checks``: those marked ``overlap`` (they mostly wait, on offers of their own)
     start at once, each in a thread with a branch of the context, while the others run one
-    after another; a ``sees_all`` check starts once every overlapping check has ended, and the
-    offers released before the schemathesis layer are only those of checks that have ended.
+    after another. A check that must not run alongside them (``sees_all``, ``reads_all``, the
+    schemathesis layer: see :attr:`Check.waits_for_overlapping`) is put off: it runs, in
+    order with the other put-off checks, once every overlapping check and every check not put
+    off has ended, so a ``sees_all`` check still sees every answer of the checks before it.
     With ``options.serial`` everything runs in order. Results come back in the checks' order."""
     done: dict[int, Ran] = {}
     waiting: dict[int, tuple[Context, Future[Ran]]] = {}
@@ -163,22 +165,26 @@ def _run_all(checks: list[Check], ctx: Context, progress: Progress | None) -> li
                 if progress:
                     progress(checks[index], done[index][0])
 
+    def run_here(index: int) -> None:
+        if checks[index].layer == "schemathesis":
+            ctx.release_offers()
+        done[index] = _timed(checks[index], ctx)
+        if progress:
+            progress(checks[index], done[index][0])
+
     try:
         for index in background:
             branch = ctx.branch()
             waiting[index] = (branch, pool.submit(_timed, checks[index], branch))
-        for index, item in enumerate(checks):
-            if index in waiting or index in done:
-                continue
-            if item.sees_all:
-                collect(block=True)
-            if item.layer == "schemathesis":
+        put_off = [i for i in range(len(checks)) if i not in waiting and background
+                   and checks[i].waits_for_overlapping]
+        for index in range(len(checks)):
+            if index not in waiting and index not in put_off:
+                run_here(index)
                 collect(block=False)
-                ctx.release_offers()
-            done[index] = _timed(item, ctx)
-            if progress:
-                progress(item, done[index][0])
         collect(block=True)
+        for index in put_off:
+            run_here(index)
     finally:
         pool.shutdown(wait=True)  # after an error above: the branches end, then close
         for branch, _ in waiting.values():

@@ -6,10 +6,12 @@ check after it can give, so it can only pass when the two run at the same time.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 
 import httpx
+import pytest
 from ivoa_eb_conformance import probe, spec
 from ivoa_eb_conformance.checks import all_checks
 from ivoa_eb_conformance.context import Context, Options, passed, skipped
@@ -99,14 +101,41 @@ def test_outcomes_keep_the_order_of_the_checks() -> None:
     assert set(result.seconds) == {"t.waiter", "t.signal"}
 
 
-def test_offers_released_before_the_schemathesis_layer_spare_a_check_still_waiting() -> None:
+def _reader(layer: str) -> Check:
+    """A check that reads everything the broker holds (a listing, or the fuzzer's requests)."""
+
+    def run_check(ctx: Context) -> Iterator[Outcome]:
+        ctx.client.get("sessions")
+        yield passed("read")
+
+    return Check("t.reader", ("UWS-01",), "reads all", run_check, layer,
+                 reads_all=layer != "schemathesis")
+
+
+@pytest.mark.parametrize("layer", ["protocol", "schemathesis"])
+def test_checks_that_read_everything_start_after_the_overlapping_ones(layer: str) -> None:
+    """A listing (or the fuzzer) may settle an offer an overlapping check waits on: it is put
+    off until the overlapping checks end, while a plain check after it still runs alongside."""
     broker = FakeBroker()
-    sign, seen = threading.Event(), {}
-    result = _run(broker, [_waiter(sign, seen), _signal(sign, layer="schemathesis")])
+    sign, seen, order = threading.Event(), {}, []
+    waiter, reader, signal = _waiter(sign, seen), _reader(layer), _signal(sign)
+
+    def noted(check: Check) -> Check:
+        def run_check(ctx: Context) -> Iterator[Outcome]:
+            order.append(check.id)
+            yield from check.run(ctx)
+            order.append(check.id + " ended")
+        return dataclasses.replace(check, run=run_check)
+
+    result = _run(broker, [noted(waiter), noted(reader), noted(signal)])
+    # The waiter got its sign from the check listed after the reader: they overlapped.
     assert [o.status for o in _outcomes(result, "t.waiter")] == [Status.PASS]
     assert seen["phase"] == "OFFERED"
-    # Once it has ended, the run releases what it left OFFERED, as it does for every check.
-    assert broker.sessions[seen["uuid"]]["phase"] == "REJECTED"
+    assert order.index("t.reader") > order.index("t.waiter ended"), order
+    assert [o.check_id for o in result.outcomes] == ["t.waiter", "t.reader", "t.signal"]
+    if layer == "schemathesis":
+        # Before the fuzzer, the run released what the (ended) waiter left OFFERED.
+        assert broker.sessions[seen["uuid"]]["phase"] == "REJECTED"
 
 
 def test_a_run_wide_check_sees_the_answers_of_checks_that_ran_alongside() -> None:

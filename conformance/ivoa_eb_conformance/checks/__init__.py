@@ -23,15 +23,16 @@ def check(
     cost: float = 1.0,
     overlap: bool = False,
     sees_all: bool = False,
+    reads_all: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``function`` as the check ``id`` verifying ``requirements`` (``overlap`` and
-    ``sees_all``: see :class:`~ivoa_eb_conformance.model.Check`)."""
+    """Register ``function`` as the check ``id`` verifying ``requirements`` (``overlap``,
+    ``sees_all`` and ``reads_all``: see :class:`~ivoa_eb_conformance.model.Check`)."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if id in REGISTRY:
             raise ValueError(f"duplicate check id {id}")
         REGISTRY[id] = Check(
-            id, tuple(requirements), title, function, layer, cost, overlap, sees_all
+            id, tuple(requirements), title, function, layer, cost, overlap, sees_all, reads_all
         )
         return function
 

@@ -106,7 +106,7 @@ def _reject(ctx: Context, offers: list[dict[str, Any]]) -> None:
 
 
 @check("uws.list", ["UWS-01"], "GET /sessions answers a SessionList, or 404 without the "
-       "extension")
+       "extension", reads_all=True)
 def listing(ctx: Context) -> Iterator[Outcome]:
     answer = _listing(ctx)
     if answer.status in ABSENT:
@@ -127,7 +127,7 @@ def listing(ctx: Context) -> Iterator[Outcome]:
 
 
 @check("uws.list-filters", ["UWS-03"], "GET /sessions filters by phase, after and before, "
-       "and refuses values that do not parse", cost=2.0)
+       "and refuses values that do not parse", cost=2.0, reads_all=True)
 def list_filters(ctx: Context) -> Iterator[Outcome]:
     prepared = _two_fresh_offers(ctx)
     if isinstance(prepared, Outcome):
@@ -176,7 +176,7 @@ def list_filters(ctx: Context) -> Iterator[Outcome]:
 
 
 @check("uws.list-pages", ["UWS-04"], "GET /sessions pages are bounded by limit and linked by "
-       "next", cost=2.0)
+       "next", cost=2.0, reads_all=True)
 def list_pages(ctx: Context) -> Iterator[Outcome]:
     prepared = _two_fresh_offers(ctx)
     if isinstance(prepared, Outcome):
@@ -199,7 +199,8 @@ def list_pages(ctx: Context) -> Iterator[Outcome]:
         a.evidence for a in answers[:3]])
 
 
-@check("uws.list-own", ["UWS-02"], "Another identity's sessions are never listed", cost=2.0)
+@check("uws.list-own", ["UWS-02"], "Another identity's sessions are never listed", cost=2.0,
+       reads_all=True)
 def list_own(ctx: Context) -> Iterator[Outcome]:
     if not ctx.options.second_headers:
         yield not_applicable("the suite was given no second identity (--second-header)")
