@@ -16,65 +16,18 @@ import json
 import re
 from datetime import UTC, datetime
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
-from hypothesis_jsonschema import _from_schema, from_schema
+from hypothesis_jsonschema import from_schema
 from ivoa_eb_spec import load_yaml
 from ivoa_eb_spec import model as m
 from ivoa_eb_spec.codecs import MediaType, decode, encode
 from ivoa_eb_spec.registry import SCHEMA_BASE, registry, validator
 
-
-class _ManyWithMore:
-    """hypothesis-jsonschema 0.23.1 drives Hypothesis's private ``many`` helper through a
-    ``more()`` method, which recent Hypothesis replaced with a context-managed iterator; this
-    adapter gives it ``more()`` on top of the new protocol."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._many = conjecture_utils.many(*args, **kwargs)
-        self._many.__enter__()
-        self._steps = iter(self._many)
-
-    def more(self) -> bool:
-        try:
-            next(self._steps)
-        except StopIteration:
-            self._many.__exit__(None, None, None)
-            return False
-        return True
-
-    def reject(self, why: str | None = None) -> None:
-        self._many.reject(why)
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    _from_schema.cu = SimpleNamespace(many=_ManyWithMore)  # type: ignore[attr-defined]
-
-# hypothesis-jsonschema builds the strategy of every nested subschema anew at each draw
-# (canonicalising it again), which makes documents of this size take seconds each. The
-# subschemas are the same objects every time, so their strategies are memoised by identity;
-# the memo holds the schemas, so an identity is never reused.
-_build_strategy = getattr(_from_schema, "__from_schema")
-_strategies: dict[tuple[int, int, int], tuple[Any, Any, Any, st.SearchStrategy[Any]]] = {}
-
-
-def _memoised_strategy(
-    schema: Any, *, alphabet: Any, custom_formats: Any
-) -> st.SearchStrategy[Any]:
-    key = (id(schema), id(alphabet), id(custom_formats))
-    known = _strategies.get(key)
-    if known is None:
-        built = _build_strategy(schema, alphabet=alphabet, custom_formats=custom_formats)
-        known = _strategies[key] = (schema, alphabet, custom_formats, built)
-    return known[3]
-
-
-setattr(_from_schema, "__from_schema", _memoised_strategy)
+# hypothesis-jsonschema is adjusted (an adapter, memos by content) in tests/conftest.py.
 
 MESSAGES: dict[str, tuple[str, Any]] = {
     "request": ("execution-request.yaml", m.ExecutionRequest),

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
-from hypothesis_jsonschema import _from_schema, from_schema
+from hypothesis_jsonschema import from_schema
 from ivoa_eb_spec import load_yaml
 from ivoa_eb_spec.registry import SCHEMA_BASE, schema_files
 
@@ -27,71 +25,7 @@ from ivoa_eb_spec.registry import SCHEMA_BASE, schema_files
 XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-class _ManyWithMore:
-    """hypothesis-jsonschema 0.23.1 calls ``more()`` on Hypothesis's private ``many`` helper,
-    which recent Hypothesis replaced by a context-managed iterator; this adapter (the same as
-    tests/model's) gives it ``more()`` on top of the new protocol."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._many = conjecture_utils.many(*args, **kwargs)
-        self._many.__enter__()
-        self._steps = iter(self._many)
-
-    def more(self) -> bool:
-        try:
-            next(self._steps)
-        except StopIteration:
-            self._many.__exit__(None, None, None)
-            return False
-        return True
-
-    def reject(self, why: str | None = None) -> None:
-        self._many.reject(why)
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    _from_schema.cu = SimpleNamespace(many=_ManyWithMore)  # type: ignore[attr-defined]
-
-
-# hypothesis-jsonschema builds the strategy of every nested subschema anew at each draw
-# (canonicalising it again): seconds per document of this size. The subschemas are the same
-# objects every time, so their strategies are memoised by identity (the memo keeps the
-# schemas alive, so an identity is never reused). tests/model does the same.
-_build_strategy = getattr(_from_schema, "__from_schema")
-_strategies: dict[tuple[int, int, int], tuple[Any, Any, Any, st.SearchStrategy[Any]]] = {}
-
-
-def _memoised_strategy(
-    schema: Any, *, alphabet: Any, custom_formats: Any
-) -> st.SearchStrategy[Any]:
-    key = (id(schema), id(alphabet), id(custom_formats))
-    known = _strategies.get(key)
-    if known is None:
-        built = _build_strategy(schema, alphabet=alphabet, custom_formats=custom_formats)
-        known = _strategies[key] = (schema, alphabet, custom_formats, built)
-    return known[3]
-
-
-_merge_schemas = _from_schema.merged
-_merges: dict[tuple[int, ...], tuple[Any, Any]] = {}
-
-
-def _memoised_merge(schemas: list[Any], *args: Any, **kwargs: Any) -> Any:
-    """``merged`` by the identity of its inputs: it hands back the same object for the same
-    inputs, so that the strategies built from it are memoised too (above)."""
-    if args or kwargs:
-        return _merge_schemas(schemas, *args, **kwargs)
-    key = tuple(id(schema) for schema in schemas)
-    known = _merges.get(key)
-    if known is None:
-        known = _merges[key] = (list(schemas), _merge_schemas(schemas))
-    return known[1]
-
-
-_memoised_strategy.memoised = True  # type: ignore[attr-defined]
-if not getattr(_build_strategy, "memoised", False):
-    setattr(_from_schema, "__from_schema", _memoised_strategy)
-    _from_schema.merged = _memoised_merge  # type: ignore[attr-defined]
+# hypothesis-jsonschema is adjusted (an adapter, memos by content) in tests/conftest.py.
 
 
 @cache
