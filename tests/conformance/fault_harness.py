@@ -48,7 +48,10 @@ from ivoa_eb_spec.vocabulary import canonical_kind
 
 #: Checks left out of every run of the harness (they only add time; see the module docstring).
 DESELECT = ("schemathesis", "life.ready-by-start", "err.oversized-body")
-TIME_BUDGET = 90.0
+#: A cap, not a duration: a run takes 60-85 s on a quiet machine. Eight suites run at once,
+#: most in this one process, so on a loaded machine a run took 99-109 s and a 90 s budget
+#: skipped its last checks (SVC-05, ERR-07), leaving faults uncaught.
+TIME_BUDGET = 180.0
 
 #: The harness's own reference broker: room for many concurrent runs, lifecycles of a few
 #: seconds, offers that expire soon, and a sweep slow enough that expiry is seen on reading.
